@@ -8,7 +8,8 @@ const forbid = (...layers) => ({
     'error',
     {
       patterns: layers.map((l) => ({
-        group: [`**/${l}/*`, `**/${l}`],
+        // Relative paths only: 'kubernetes-types/storage/v1' is not src/storage.
+        group: ['../', '../../', '../../../', '../../../../'].flatMap((up) => [`${up}${l}`, `${up}${l}/*`]),
         message: `This layer may not import src/${l} (see DESIGN.md: dependency direction).`,
       })),
     },

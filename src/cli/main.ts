@@ -1,10 +1,59 @@
-/** `orch` entry point: dispatches subcommands. */
+/** `orch` entry point: dispatches subcommands, turns usage errors into messages and exit code 2. */
+import { parseServerConfig, runServer, SERVER_HELP } from './server-command.js';
+import { UsageError } from './flags.js';
+
+const HELP = `orch — a Kubernetes-compatible cluster in one small program
+
+Usage:
+  orch <command> [flags]
+
+Commands:
+  server     Start a server: API server and control plane (see "orch server --help")
+  version    Print the version
+  help       Show this help
+
+Server flags:
+${SERVER_HELP.split('Flags:\n')[1]}`;
+
+export const VERSION = 'v1.32.0+orch.0.1.0';
+
 export async function main(argv: string[]): Promise<void> {
-  const [cmd] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    process.stdout.write('usage: orch <command> [flags]\n\ncommands:\n  server   start a one-node cluster\n');
-    return;
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return;
+      case 'version':
+      case '--version':
+        process.stdout.write(`orch version ${VERSION}\n`);
+        return;
+      case 'server': {
+        const config = parseServerConfig(rest);
+        if (config === 'help') {
+          process.stdout.write(SERVER_HELP);
+          return;
+        }
+        const ac = new AbortController();
+        const onSignal = () => ac.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        await runServer(config, ac.signal);
+        return;
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; run "orch --help"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`orch: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`orch: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
   }
-  process.stderr.write(`orch: unknown command ${JSON.stringify(cmd)}; run "orch --help"\n`);
-  process.exitCode = 2;
 }

@@ -1,0 +1,300 @@
+/** core/v1: containers and what hangs off them (env, ports, probes, resources, security). */
+
+import {
+  arr,
+  bool,
+  int32,
+  int64,
+  intOrString,
+  oneOf,
+  pkg,
+  quantities,
+  quantity,
+  ref,
+  refs,
+  req,
+  str,
+  strs,
+  T,
+  time,
+  type Field,
+  type TypeDef,
+} from './dsl.js';
+
+const { type } = pkg('core.v1');
+
+const containerFields: Record<string, Field> = {
+  args: strs('Arguments to the entrypoint; replace the image CMD. $(VAR) references to env vars are expanded.'),
+  command: strs('Entrypoint, run without a shell; replaces the image ENTRYPOINT. $(VAR) references are expanded.'),
+  env: refs('EnvVar', 'Environment variables to set in the container.'),
+  envFrom: refs('EnvFromSource', 'Sources whose keys all become environment variables; explicit env entries win.'),
+  image: str('Container image reference, e.g. "nginx:1.27".'),
+  imagePullPolicy: oneOf(
+    ['Always', 'IfNotPresent', 'Never'],
+    'When to pull the image. Defaults to Always for the :latest tag (or no tag), otherwise IfNotPresent.',
+  ),
+  lifecycle: ref('Lifecycle', 'Actions run right after the container starts and right before it stops.'),
+  livenessProbe: ref('Probe', 'Periodic check; the container is restarted when it fails.'),
+  name: req(str('Name of the container, a DNS label unique within the pod.')),
+  ports: refs('ContainerPort', 'Ports the container listens on; informational, every port is reachable anyway.'),
+  readinessProbe: ref('Probe', 'Periodic check; the pod receives Service traffic only while it passes.'),
+  resizePolicy: refs('ContainerResizePolicy', 'Whether changing each resource in place needs a container restart.'),
+  resources: ref('ResourceRequirements', 'Compute resources requested and limited for this container.'),
+  restartPolicy: oneOf(
+    ['Always'],
+    'Only for init containers: "Always" makes it a sidecar that keeps running beside the main containers.',
+  ),
+  securityContext: ref('SecurityContext', 'Security settings of this container; override the pod-level ones.'),
+  startupProbe: ref('Probe', 'Check that must pass once before liveness and readiness probes start.'),
+  stdin: bool('Keep a stdin buffer open for the container (for attach).'),
+  stdinOnce: bool('Close stdin after the first attach session ends.'),
+  terminationMessagePath: str('File whose content becomes the termination message. Defaults to /dev/termination-log.'),
+  terminationMessagePolicy: oneOf(
+    ['File', 'FallbackToLogsOnError'],
+    'Where the termination message comes from; FallbackToLogsOnError uses the log tail if the file is empty.',
+  ),
+  tty: bool('Allocate a terminal for the container; needs stdin.'),
+  volumeDevices: refs('VolumeDevice', 'Raw block volumes exposed to the container as devices.'),
+  volumeMounts: refs('VolumeMount', 'Pod volumes mounted into the container filesystem.'),
+  workingDir: str('Working directory of the entrypoint; the image default when empty.'),
+};
+
+export const containerTypes: TypeDef[] = [
+  type('Container', 'One container of a pod: image, command, environment, ports, probes and resources.', containerFields),
+  type(
+    'EphemeralContainer',
+    'A temporary container added to a running pod for debugging; it gets no ports, probes or resources.',
+    {
+      ...containerFields,
+      targetContainerName: str('Container whose process namespace this one joins, if the runtime supports it.'),
+    },
+  ),
+  type('EnvVar', 'One environment variable.', {
+    name: req(str('Variable name.')),
+    value: str('Literal value; $(VAR) references to earlier variables are expanded.'),
+    valueFrom: ref('EnvVarSource', 'Where to read the value from instead of a literal.'),
+  }),
+  type('EnvVarSource', 'Source of an environment variable value; set exactly one.', {
+    configMapKeyRef: ref('ConfigMapKeySelector', 'A key of a ConfigMap.'),
+    fieldRef: ref('ObjectFieldSelector', 'A field of the pod, e.g. metadata.name or status.podIP.'),
+    resourceFieldRef: ref('ResourceFieldSelector', 'A resource limit or request of a container.'),
+    secretKeyRef: ref('SecretKeySelector', 'A key of a Secret.'),
+  }),
+  type('ConfigMapKeySelector', 'Selects one key of a ConfigMap in the pod\'s namespace.', {
+    key: req(str('Key to read.')),
+    name: str('Name of the ConfigMap.'),
+    optional: bool('Do not fail if the ConfigMap or key is missing.'),
+  }),
+  type('SecretKeySelector', 'Selects one key of a Secret in the pod\'s namespace.', {
+    key: req(str('Key to read.')),
+    name: str('Name of the Secret.'),
+    optional: bool('Do not fail if the Secret or key is missing.'),
+  }),
+  type('ObjectFieldSelector', 'Selects a field of the pod.', {
+    apiVersion: str('Version the field path is written in; defaults to "v1".'),
+    fieldPath: req(str('Path of the field, e.g. metadata.labels[\'app\'] or spec.nodeName.')),
+  }),
+  type('ResourceFieldSelector', 'Selects a container resource such as limits.cpu or requests.memory.', {
+    containerName: str('Container to read; required in volumes, optional for env vars.'),
+    divisor: quantity('Unit the value is divided by before output; defaults to 1.'),
+    resource: req(str('Resource to read, e.g. limits.memory.')),
+  }),
+  type('EnvFromSource', 'A ConfigMap or Secret whose keys all become environment variables.', {
+    configMapRef: ref('ConfigMapEnvSource', 'ConfigMap to read.'),
+    prefix: str('Prefix added to every variable name.'),
+    secretRef: ref('SecretEnvSource', 'Secret to read.'),
+  }),
+  type('ConfigMapEnvSource', 'A ConfigMap used as a source of environment variables.', {
+    name: str('Name of the ConfigMap.'),
+    optional: bool('Do not fail if the ConfigMap is missing.'),
+  }),
+  type('SecretEnvSource', 'A Secret used as a source of environment variables.', {
+    name: str('Name of the Secret.'),
+    optional: bool('Do not fail if the Secret is missing.'),
+  }),
+  type('ContainerPort', 'A port a container listens on.', {
+    containerPort: req(int32('Port number inside the pod\'s network namespace (1-65535).')),
+    hostIP: str('Host address to bind the host port to.'),
+    hostPort: int32('Port on the node forwarded to containerPort; few pods need it.'),
+    name: str('IANA service name of the port, referable from Services and probes.'),
+    protocol: oneOf(['TCP', 'UDP', 'SCTP'], 'Transport protocol. Defaults to TCP.'),
+  }),
+  type('ContainerResizePolicy', 'How a resource of a container may be resized in place.', {
+    resourceName: req(str('Resource the policy applies to: cpu or memory.')),
+    restartPolicy: req(oneOf(['NotRequired', 'RestartContainer'], 'Whether a resize restarts the container.')),
+  }),
+  type('ResourceRequirements', 'Compute resources a container (or pod) requests and may not exceed.', {
+    claims: refs('ResourceClaim', 'Dynamic resource claims of the pod this container uses.'),
+    limits: quantities('Maximum amount of each resource, e.g. {cpu: "500m", memory: "128Mi"}.'),
+    requests: quantities('Amount of each resource reserved for scheduling; defaults to the limit when unset.'),
+  }),
+  type('ResourceClaim', 'Reference to one entry of the pod\'s resourceClaims.', {
+    name: req(str('Name of an entry in pod.spec.resourceClaims.')),
+    request: str('Only this request of the claim is made available.'),
+  }),
+  type('VolumeMount', 'Mounts a pod volume into a container.', {
+    mountPath: req(str('Path inside the container; must not contain ":".')),
+    mountPropagation: oneOf(
+      ['None', 'HostToContainer', 'Bidirectional'],
+      'How mounts propagate between host and container. Defaults to None.',
+    ),
+    name: req(str('Name of a volume of the pod.')),
+    readOnly: bool('Mount read-only. Defaults to false.'),
+    recursiveReadOnly: oneOf(
+      ['Disabled', 'IfPossible', 'Enabled'],
+      'Whether submounts of a read-only mount are read-only too.',
+    ),
+    subPath: str('Path inside the volume to mount instead of its root.'),
+    subPathExpr: str('Like subPath but with $(VAR) expansion from the container environment.'),
+  }),
+  type('VolumeDevice', 'Maps a raw block volume to a device path in the container.', {
+    devicePath: req(str('Device path inside the container.')),
+    name: req(str('Name of a persistentVolumeClaim volume of the pod.')),
+  }),
+  type('Probe', 'A health check run by the node agent; set exactly one handler.', {
+    exec: ref('ExecAction', 'Run a command in the container; exit code 0 is success.'),
+    failureThreshold: int32('Consecutive failures after which the probe counts as failed. Defaults to 3.'),
+    grpc: ref('GRPCAction', 'Call the standard gRPC health service.'),
+    httpGet: ref('HTTPGetAction', 'HTTP GET; a status from 200 to 399 is success.'),
+    initialDelaySeconds: int32('Seconds after the container starts before the first probe.'),
+    periodSeconds: int32('Seconds between probes. Defaults to 10.'),
+    successThreshold: int32('Consecutive successes needed after a failure. Defaults to 1; must be 1 for liveness and startup.'),
+    tcpSocket: ref('TCPSocketAction', 'Open a TCP connection; connecting is success.'),
+    terminationGracePeriodSeconds: int64('Grace period used when a failed probe kills the container; overrides the pod value.'),
+    timeoutSeconds: int32('Seconds before a probe attempt times out. Defaults to 1.'),
+  }),
+  type('ExecAction', 'Runs a command inside the container.', {
+    command: strs('Command and arguments, run without a shell.'),
+  }),
+  type('HTTPGetAction', 'An HTTP GET request.', {
+    host: str('Host to connect to; defaults to the pod IP. Set a Host header instead for virtual hosts.'),
+    httpHeaders: refs('HTTPHeader', 'Extra request headers.'),
+    path: str('Request path.'),
+    port: req(intOrString('Port number or container port name.')),
+    scheme: oneOf(['HTTP', 'HTTPS'], 'Scheme; HTTPS skips certificate checks. Defaults to HTTP.'),
+  }),
+  type('HTTPHeader', 'One HTTP header.', {
+    name: req(str('Header name.')),
+    value: req(str('Header value.')),
+  }),
+  type('TCPSocketAction', 'A TCP connection attempt.', {
+    host: str('Host to connect to; defaults to the pod IP.'),
+    port: req(intOrString('Port number or container port name.')),
+  }),
+  type('GRPCAction', 'A call to the gRPC health checking service.', {
+    port: req(int32('Port of the gRPC server.')),
+    service: str('Service name sent in the health check request.'),
+  }),
+  type('SleepAction', 'Pauses for a while.', {
+    seconds: req(int64('Seconds to sleep.')),
+  }),
+  type('Lifecycle', 'Hooks the node agent runs at container start and stop.', {
+    postStart: ref('LifecycleHandler', 'Runs right after the container is created; failure restarts it.'),
+    preStop: ref('LifecycleHandler', 'Runs before the container is stopped; the grace period keeps counting.'),
+    stopSignal: str('Signal sent to stop the container, e.g. SIGTERM; overrides the image default.'),
+  }),
+  type('LifecycleHandler', 'One lifecycle hook action; set exactly one.', {
+    exec: ref('ExecAction', 'Run a command in the container.'),
+    httpGet: ref('HTTPGetAction', 'Send an HTTP GET.'),
+    sleep: ref('SleepAction', 'Wait for a number of seconds.'),
+    tcpSocket: ref('TCPSocketAction', 'Deprecated; accepted but not run.'),
+  }),
+  type('SecurityContext', 'Security settings of one container; they override the pod\'s securityContext.', {
+    allowPrivilegeEscalation: bool('Whether a process may gain more privileges than its parent (no_new_privs when false).'),
+    appArmorProfile: ref('AppArmorProfile', 'AppArmor profile of the container.'),
+    capabilities: ref('Capabilities', 'Linux capabilities to add or drop.'),
+    privileged: bool('Run as privileged, nearly equal to root on the host. Defaults to false.'),
+    procMount: oneOf(['Default', 'Unmasked'], 'How /proc is mounted; Unmasked needs user namespaces.'),
+    readOnlyRootFilesystem: bool('Mount the root filesystem read-only.'),
+    runAsGroup: int64('Primary GID of the container process.'),
+    runAsNonRoot: bool('Refuse to start the container if it would run as UID 0.'),
+    runAsUser: int64('UID of the container process; the image default when unset.'),
+    seLinuxOptions: ref('SELinuxOptions', 'SELinux context of the container.'),
+    seccompProfile: ref('SeccompProfile', 'Seccomp profile of the container.'),
+    windowsOptions: ref('WindowsSecurityContextOptions', 'Windows-only settings.'),
+  }),
+  type('Capabilities', 'Linux capabilities to change from the runtime default.', {
+    add: strs('Capabilities to add, e.g. NET_ADMIN.'),
+    drop: strs('Capabilities to drop, e.g. ALL.'),
+  }),
+  type('SELinuxOptions', 'An SELinux label.', {
+    level: str('SELinux level.'),
+    role: str('SELinux role.'),
+    type: str('SELinux type.'),
+    user: str('SELinux user.'),
+  }),
+  type('SeccompProfile', 'Which seccomp profile applies.', {
+    localhostProfile: str('Profile file relative to the node\'s seccomp directory; only with type Localhost.'),
+    type: req(oneOf(['Localhost', 'RuntimeDefault', 'Unconfined'], 'Kind of profile.')),
+  }),
+  type('AppArmorProfile', 'Which AppArmor profile applies.', {
+    localhostProfile: str('Name of a profile loaded on the node; only with type Localhost.'),
+    type: req(oneOf(['Localhost', 'RuntimeDefault', 'Unconfined'], 'Kind of profile.')),
+  }),
+  type('WindowsSecurityContextOptions', 'Windows-only security settings.', {
+    gmsaCredentialSpec: str('Content of the GMSA credential spec.'),
+    gmsaCredentialSpecName: str('Name of the GMSA credential spec to use.'),
+    hostProcess: bool('Run as a Windows host process.'),
+    runAsUserName: str('Windows user name to run the entrypoint as.'),
+  }),
+  type('ContainerStatus', 'Observed state of one container of a pod.', {
+    allocatedResources: quantities('Resources the node allocated to the container.'),
+    allocatedResourcesStatus: refs('ResourceStatus', 'Health of the devices allocated to the container.'),
+    containerID: str('Runtime id of the container, "<runtime>://<id>".'),
+    image: req(str('Image the container runs.')),
+    imageID: req(str('Resolved image id (digest) the container runs.')),
+    lastState: ref('ContainerState', 'State of the previous run, e.g. why it terminated.'),
+    name: req(str('Name of the container, as in the pod spec.')),
+    ready: req(bool('Whether the container passes its readiness probe.')),
+    resources: ref('ResourceRequirements', 'Resources actually applied to the running container.'),
+    restartCount: req(int32('Times the container has been restarted.')),
+    started: bool('Whether the container has started and passed its startup probe.'),
+    state: ref('ContainerState', 'Current state.'),
+    stopSignal: str('Signal that will be used to stop the container.'),
+    user: ref('ContainerUser', 'Identity the container process runs as.'),
+    volumeMounts: refs('VolumeMountStatus', 'Mounts of the running container.'),
+  }),
+  type('ContainerState', 'State of a container; exactly one member is set.', {
+    running: ref('ContainerStateRunning', 'The container is running.'),
+    terminated: ref('ContainerStateTerminated', 'The container has exited.'),
+    waiting: ref('ContainerStateWaiting', 'The container is not running yet.'),
+  }),
+  type('ContainerStateRunning', 'A running container.', {
+    startedAt: time('When the container (last) started.'),
+  }),
+  type('ContainerStateTerminated', 'An exited container.', {
+    containerID: str('Runtime id of the container.'),
+    exitCode: req(int32('Exit code of the last run.')),
+    finishedAt: time('When the container exited.'),
+    message: str('Termination message.'),
+    reason: str('Short reason, e.g. Completed, Error or OOMKilled.'),
+    signal: int32('Signal that ended the container, if any.'),
+    startedAt: time('When the run started.'),
+  }),
+  type('ContainerStateWaiting', 'A container that is not running yet.', {
+    message: str('Why it is waiting, in words.'),
+    reason: str('Short reason, e.g. ContainerCreating, ImagePullBackOff or CrashLoopBackOff.'),
+  }),
+  type('VolumeMountStatus', 'A mount of a running container.', {
+    mountPath: req(str('Path inside the container.')),
+    name: req(str('Name of the volume.')),
+    readOnly: bool('Whether the mount is read-only.'),
+    recursiveReadOnly: str('Whether submounts are read-only: Disabled or Enabled.'),
+  }),
+  type('ResourceStatus', 'Health of the devices behind one resource of a container.', {
+    name: req(str('Resource name, e.g. a device plugin resource.')),
+    resources: refs('ResourceHealth', 'Health of each device.'),
+  }),
+  type('ResourceHealth', 'Health of one device.', {
+    health: oneOf(['Healthy', 'Unhealthy', 'Unknown'], 'Health of the device.'),
+    resourceID: req(str('Device id.')),
+  }),
+  type('ContainerUser', 'Identity a container process runs as.', {
+    linux: ref('LinuxContainerUser', 'Linux identity.'),
+  }),
+  type('LinuxContainerUser', 'Linux user and groups of the first container process.', {
+    gid: req(int64('Primary GID.')),
+    supplementalGroups: arr(T.int64, 'Supplementary GIDs.'),
+    uid: req(int64('UID.')),
+  }),
+];

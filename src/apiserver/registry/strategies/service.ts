@@ -1,0 +1,70 @@
+/** Services: ClusterIP and NodePort allocation on top of the base strategy. */
+import type { ResourceInfo } from '../../../api/resources.js';
+import { qualifiedResource } from '../../../api/resources.js';
+import type { ServiceAllocator } from '../../allocators/service-allocator.js';
+import type { Strategy } from '../strategy.js';
+
+const hasNodePorts = (svc: any) => svc?.spec?.type === 'NodePort' || svc?.spec?.type === 'LoadBalancer';
+const needsClusterIp = (svc: any) => svc?.spec?.type !== 'ExternalName' && svc?.spec?.clusterIP !== 'None';
+const ipOf = (svc: any): string | undefined => {
+  const ip = svc?.spec?.clusterIP;
+  return ip && ip !== 'None' && svc?.spec?.type !== 'ExternalName' ? ip : undefined;
+};
+const portsOf = (svc: any): number[] => (hasNodePorts(svc) ? (svc.spec.ports ?? []).map((p: any) => p.nodePort).filter((n: any) => typeof n === 'number') : []);
+const portKey = (p: any) => `${p.port}/${p.protocol ?? 'TCP'}`;
+
+export function serviceStrategy(info: ResourceInfo, base: Strategy, alloc: ServiceAllocator): Strategy {
+  const ref = (name: string) => ({ resource: qualifiedResource(info), group: '', kind: info.kind, name });
+  const release = async (obj: any, keep?: any) => {
+    const ip = ipOf(obj);
+    if (ip && ip !== ipOf(keep)) await alloc.releaseIp(ip);
+    const kept = new Set(portsOf(keep));
+    for (const p of portsOf(obj)) if (!kept.has(p)) await alloc.releasePort(p);
+  };
+  return {
+    ...base,
+    prepareForUpdate(obj, old) {
+      // A client that omits allocated values keeps them, as in Kubernetes.
+      if (obj.spec && old.spec) {
+        if (!obj.spec.clusterIP && ipOf(old) && needsClusterIp(obj)) {
+          obj.spec.clusterIP = old.spec.clusterIP;
+          obj.spec.clusterIPs = old.spec.clusterIPs;
+        }
+        if (hasNodePorts(obj) && hasNodePorts(old)) {
+          const oldPorts = new Map<string, number>((old.spec.ports ?? []).map((p: any) => [portKey(p), p.nodePort]));
+          for (const p of obj.spec.ports ?? []) if (p.nodePort === undefined && oldPorts.get(portKey(p))) p.nodePort = oldPorts.get(portKey(p));
+        }
+        if (!hasNodePorts(obj)) for (const p of obj.spec.ports ?? []) if (hasNodePorts(old)) delete p.nodePort;
+      }
+      base.prepareForUpdate(obj, old);
+    },
+    async admit(obj, old) {
+      const spec = obj.spec;
+      const owner = `${obj.metadata.namespace}/${obj.metadata.name}`;
+      try {
+        if (spec.type === 'ExternalName') {
+          delete spec.clusterIP;
+          delete spec.clusterIPs;
+        } else if (spec.clusterIP === 'None') {
+          spec.clusterIPs = ['None'];
+        } else if (!(old && ipOf(old) && ipOf(old) === spec.clusterIP)) {
+          spec.clusterIP = await alloc.allocateIp(ref(obj.metadata.name), owner, spec.clusterIP || undefined);
+          spec.clusterIPs = [spec.clusterIP];
+        }
+        if (hasNodePorts(obj)) {
+          const held = new Set(portsOf(old));
+          const ports = spec.ports ?? [];
+          for (let i = 0; i < ports.length; i++) {
+            const p = ports[i];
+            if (p.nodePort !== undefined && held.has(p.nodePort)) continue;
+            p.nodePort = await alloc.allocatePort(ref(obj.metadata.name), owner, `spec.ports[${i}].nodePort`, p.nodePort);
+          }
+        }
+      } catch (err) {
+        await release(obj, old);
+        throw err;
+      }
+    },
+    release,
+  };
+}
