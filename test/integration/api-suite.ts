@@ -61,6 +61,8 @@ export function apiSuite(backend: Backend): void {
       assert.match(m.resourceVersion, /^\d+$/);
       assert.match(m.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       assert.equal(r.body.spec.restartPolicy, 'Always');
+      assert.equal(r.body.status.phase, 'Pending');
+      assert.equal(r.body.status.qosClass, 'BestEffort');
       const g = await c().get('/api/v1/namespaces/default/pods/p1');
       assert.equal(g.status, 200);
       assert.equal(g.body.metadata.uid, m.uid);
@@ -264,6 +266,27 @@ export function apiSuite(backend: Backend): void {
       assert.match(dup.body.message, /already allocated/);
       const changeIp = await c().patch('/api/v1/namespaces/default/services/svc1', { spec: { clusterIP: '10.96.100.100' } }, 'application/merge-patch+json');
       assert.equal(changeIp.status, 422, 'clusterIP is immutable');
+    });
+
+    it('turns a Service into an ExternalName alias and frees its address', async () => {
+      const r = await c().post('/api/v1/namespaces/default/services', { metadata: { name: 'alias' }, spec: { selector: { a: 'b' }, ports: [{ port: 80 }] } });
+      assert.equal(r.status, 201, r.text);
+      const ip = r.body.spec.clusterIP;
+      const p = await c().patch('/api/v1/namespaces/default/services/alias', { spec: { type: 'ExternalName', externalName: 'example.com', clusterIP: null, clusterIPs: null, ports: null, selector: null } }, 'application/merge-patch+json');
+      assert.equal(p.status, 200, p.text);
+      assert.equal(p.body.spec.clusterIP, undefined);
+      assert.equal(p.body.spec.ipFamilies, undefined);
+      const again = await c().post('/api/v1/namespaces/default/services', { metadata: { name: 'takes-ip' }, spec: { clusterIP: ip, ports: [{ port: 80 }] } });
+      assert.equal(again.status, 201, `the freed address can be taken again: ${again.text}`);
+    });
+
+    it('warns about unknown fields by default, one Warning header each', async () => {
+      const r = await c().post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'warned' }, foo: 1, bar: 2 });
+      assert.equal(r.status, 201, r.text);
+      const w = r.headers.warning as unknown as string | string[];
+      const list = Array.isArray(w) ? w : String(w).split(/,\s*(?=299)/);
+      assert.equal(list.length, 2, String(w));
+      assert.match(list[0], /^299 - "unknown field \\"foo\\""$/);
     });
 
     it('does not persist dry-run writes', async () => {

@@ -89,8 +89,9 @@ function shapeOf(call: Call): ResponseShape {
 }
 
 function send(call: Call, code: number, body: string): void {
-  const headers: Record<string, string> = {};
-  if (call.warnings.length) headers.Warning = call.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+  // One Warning header per warning, as kube-apiserver sends them.
+  const headers: Record<string, string | string[]> = {};
+  if (call.warnings.length) headers.Warning = call.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   sendText(call.res, code, body, 'application/json', headers);
 }
 

@@ -6,7 +6,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
   sendText(res, code, typeof body === 'string' ? body : JSON.stringify(body), 'application/json', headers);
 }
 
-export function sendText(res: ServerResponse, code: number, text: string, contentType: string, headers?: Record<string, string>): void {
+export function sendText(res: ServerResponse, code: number, text: string, contentType: string, headers?: Record<string, string | string[]>): void {
   if (res.headersSent) {
     res.end();
     return;

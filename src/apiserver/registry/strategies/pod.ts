@@ -5,6 +5,11 @@ import { errors } from '../../../machinery/errors.js';
 export function podStrategy(base: Strategy): Strategy {
   return {
     ...base,
+    prepareForCreate(pod) {
+      base.prepareForCreate(pod);
+      // A new pod is Pending until a node runs it; its QoS class is fixed by its spec.
+      pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
+    },
     // An unscheduled pod has nothing to stop, so it goes at once; otherwise the node's
     // agent finishes the deletion after stopping the containers.
     gracePeriod: (pod) => (pod.spec?.nodeName ? (pod.spec.terminationGracePeriodSeconds ?? 30) : 0),
@@ -32,4 +37,23 @@ export function bindingStrategy(nodeName: string): Strategy {
     validate: () => [],
     validateUpdate: () => [],
   };
+}
+
+const COMPUTE = ['cpu', 'memory'];
+
+/** Kubernetes' QoS classes: Guaranteed (limits = requests for cpu and memory everywhere), BestEffort (none set), else Burstable. */
+export function qosClass(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of COMPUTE) {
+      if (req[r] !== undefined || lim[r] !== undefined) any = true;
+      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }

@@ -35,6 +35,12 @@ export function serviceStrategy(info: ResourceInfo, base: Strategy, alloc: Servi
           for (const p of obj.spec.ports ?? []) if (p.nodePort === undefined && oldPorts.get(portKey(p))) p.nodePort = oldPorts.get(portKey(p));
         }
         if (!hasNodePorts(obj)) for (const p of obj.spec.ports ?? []) if (hasNodePorts(old)) delete p.nodePort;
+        // Becoming an ExternalName alias drops what only addressed services have, as
+        // Kubernetes does for fields the client carried over from the old type.
+        if (obj.spec.type === 'ExternalName' && old.spec.type !== 'ExternalName') {
+          for (const f of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'])
+            if (obj.spec[f] === undefined || JSON.stringify(obj.spec[f]) === JSON.stringify(old.spec[f])) delete obj.spec[f];
+        }
       }
       base.prepareForUpdate(obj, old);
     },
@@ -43,8 +49,11 @@ export function serviceStrategy(info: ResourceInfo, base: Strategy, alloc: Servi
       const owner = `${obj.metadata.namespace}/${obj.metadata.name}`;
       try {
         if (spec.type === 'ExternalName') {
+          // An ExternalName service is a DNS alias: no address, no IP family.
           delete spec.clusterIP;
           delete spec.clusterIPs;
+          delete spec.ipFamilies;
+          delete spec.ipFamilyPolicy;
         } else if (spec.clusterIP === 'None') {
           spec.clusterIPs = ['None'];
         } else if (!(old && ipOf(old) && ipOf(old) === spec.clusterIP)) {
