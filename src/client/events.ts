@@ -1,0 +1,69 @@
+/**
+ * Records core/v1 Events about objects, as client-go's EventRecorder does: the same event
+ * (object, reason, message) seen again within ten minutes bumps count and lastTimestamp
+ * instead of creating a new object. Recording never throws: events are best effort.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../machinery/log.js';
+import type { Client } from './client.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  first: string;
+  at: number;
+}
+
+const DEDUPE_MS = 10 * 60_000;
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export class EventRecorder {
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly component: string,
+    private readonly host?: string,
+    private readonly log?: Logger,
+  ) {}
+
+  event(obj: any, type: EventType, reason: string, message: string): void {
+    void this.record(obj, type, reason, message).catch((err) => this.log?.debug({ err: (err as Error).message, reason }, 'event not recorded'));
+  }
+
+  private async record(obj: any, type: EventType, reason: string, message: string): Promise<void> {
+    const m = obj.metadata ?? {};
+    const namespace = m.namespace || 'default';
+    const key = `${obj.kind}/${namespace}/${m.name}/${m.uid}/${type}/${reason}/${message}`;
+    const ts = now();
+    const prev = this.seen.get(key);
+    const events = this.client.events;
+    if (prev && Date.now() - prev.at < DEDUPE_MS) {
+      prev.count++;
+      prev.at = Date.now();
+      await events.patch(prev.namespace, prev.name, { count: prev.count, lastTimestamp: ts }, 'merge');
+      return;
+    }
+    const name = `${m.name}.${randomBytes(8).toString('hex')}`;
+    await events.create(namespace, {
+      metadata: { name, namespace },
+      involvedObject: { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion },
+      reason,
+      message,
+      type,
+      source: { component: this.component, host: this.host },
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
+      reportingComponent: this.component,
+      reportingInstance: this.host ?? '',
+    } as any);
+    this.seen.set(key, { name, namespace, count: 1, first: ts, at: Date.now() });
+    if (this.seen.size > 4096) {
+      for (const [k, v] of this.seen) if (Date.now() - v.at > DEDUPE_MS) this.seen.delete(k);
+    }
+  }
+}
