@@ -171,7 +171,7 @@ export async function fixedRateUpdates(a: FixedRateArgs): Promise<FixedRateResul
     for (let i = 0; i < total; i++) {
       const due = start + (i * 1000) / a.rate;
       const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await sleep(Math.ceil(wait));
       const o = i % a.objects;
       const body = JSON.parse(configMapJson(a.namespace, names[o], 1024, `v${i}`));
       body.metadata.resourceVersion = rv[o];
@@ -334,7 +334,7 @@ export async function watchFanout(a: WatchFanoutArgs): Promise<WatchFanoutResult
     const start = performance.now() + 100;
     for (let i = 0; i < a.writes; i++) {
       const wait = start + (i * 1000) / a.rate - performance.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await sleep(Math.ceil(wait));
       sendTs[i] = performance.now();
       inflight.push(
         writer.request('POST', `/api/v1/namespaces/${a.namespace}/configmaps`, bodies[i], { keepText: false }).then((r) => {

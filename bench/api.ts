@@ -25,7 +25,7 @@ import { startEtcd, type EtcdServer } from '../test/support/etcd.js';
 import { BenchClient, type Target } from './api-load.js';
 import { inlineRunner, workerRunner, type ClientMode, type LoadRunner } from './load-runner.js';
 import { startServerProcess } from './server-process.js';
-import { rawEtcdPuts, rawSqliteGrouped, type BenchResult } from './storage-raw.js';
+import { etcdStoreCreates, rawEtcdPuts, rawSqliteGrouped, sqliteStoreCreates, type BenchResult } from './storage-raw.js';
 
 // ---- sizes and targets --------------------------------------------------------------
 
@@ -181,21 +181,26 @@ async function benchCreates(ctx: Ctx): Promise<void> {
     checkErrors(`creates c=${c}`, r);
     const s = stats(r.latencies);
     const rate = count / (r.elapsedMs / 1000);
-    const raw: BenchResult =
-      backend === 'sqlite' ? await rawSqliteGrouped({ concurrency: c, writes: count, valueBytes }) : await rawEtcdPuts(ctx.etcd!.endpoint, { concurrency: c, writes: count, valueBytes });
+    const opts = { concurrency: c, writes: count, valueBytes };
+    const raw: BenchResult = backend === 'sqlite' ? await rawSqliteGrouped(opts) : await rawEtcdPuts(ctx.etcd!.endpoint, opts);
+    // The Store layer alone (no HTTP, no registry): tells which layer the gap to raw is in.
+    const store: BenchResult = backend === 'sqlite' ? await sqliteStoreCreates(opts) : await etcdStoreCreates(ctx.etcd!.endpoint, opts);
     const ratio = rate / raw.writesPerSec;
     const judged = c === 100;
     const rateTarget = backend === 'sqlite' && judged ? `>= ${int(TARGET.createsPerSecSqlite)} ${verdict(rate >= TARGET.createsPerSecSqlite)}` : '';
     const ratioTarget = judged ? `>= ${TARGET.createRatio * 100}% ${verdict(ratio >= TARGET.createRatio)}` : '';
-    rows.push([String(c), int(count), int(rate), ms(s.p50), ms(s.p99), rateTarget, int(raw.writesPerSec), ms(raw.p50Ms), ms(raw.p99Ms), `${(ratio * 100).toFixed(0)}%`, ratioTarget]);
-    results.push({ concurrency: c, count, createsPerSec: rate, latency: s, raw, ratio, errors: r.errors });
+    rows.push([String(c), int(count), int(rate), ms(s.p50), ms(s.p99), rateTarget, int(raw.writesPerSec), ms(raw.p50Ms), ms(raw.p99Ms), `${(ratio * 100).toFixed(0)}%`, ratioTarget, int(store.writesPerSec), ms(store.p99Ms)]);
+    results.push({ concurrency: c, count, createsPerSec: rate, latency: s, raw, store, ratio, errors: r.errors });
   }
   const rawName = backend === 'sqlite' ? 'sqlite raw grouped insert (synchronous=FULL, WAL)' : 'etcd raw put';
   table(
     `1. Create throughput, ConfigMaps (${valueBytes} B stored), ${backend}`,
-    ['clients', 'creates', 'creates/s', 'p50 ms', 'p99 ms', 'target', 'raw/s', 'raw p50', 'raw p99', 'orch/raw', 'target'],
+    ['clients', 'creates', 'creates/s', 'p50 ms', 'p99 ms', 'target', 'raw/s', 'raw p50', 'raw p99', 'orch/raw', 'target', 'store/s', 'store p99'],
     rows,
-    [`raw = ${rawName}, same concurrency and count, ${valueBytes}-byte values, measured right after the orch run`],
+    [
+      `raw = ${rawName}, same concurrency and count, ${valueBytes}-byte values, measured right after the orch run`,
+      `store = ${backend === 'sqlite' ? 'SqliteStore' : 'EtcdStore'}.create in this process (no HTTP, no registry), same concurrency and count`,
+    ],
   );
   ctx.summary.create = { valueBytes, results };
 }
