@@ -31,10 +31,15 @@ export class EventRecorder {
   ) {}
 
   event(obj: any, type: EventType, reason: string, message: string): void {
-    void this.record(obj, type, reason, message).catch((err) => this.log?.debug({ err: (err as Error).message, reason }, 'event not recorded'));
+    void this.record(obj, type, reason, message).catch((err) => {
+      // A rejected event (422) is a bug worth seeing; a terminating namespace (403) is not.
+      const level = (err as { code?: number }).code === 422 ? 'warn' : 'debug';
+      this.log?.[level]({ err: (err as Error).message, reason }, 'event not recorded');
+    });
   }
 
   private async record(obj: any, type: EventType, reason: string, message: string): Promise<void> {
+    // The API server requires action whenever reportingComponent is set (events.k8s.io rules).
     const m = obj.metadata ?? {};
     const namespace = m.namespace || 'default';
     const key = `${obj.kind}/${namespace}/${m.name}/${m.uid}/${type}/${reason}/${message}`;
@@ -58,6 +63,7 @@ export class EventRecorder {
       firstTimestamp: ts,
       lastTimestamp: ts,
       count: 1,
+      action: reason,
       reportingComponent: this.component,
       reportingInstance: this.host ?? '',
     } as any);

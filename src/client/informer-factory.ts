@@ -2,6 +2,7 @@
  * Shared informers: one list+watch per resource however many controllers read it, as with
  * client-go's SharedInformerFactory. Ask for informers (and their indexes), then start.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../machinery/log.js';
 import type { Client } from './client.js';
 import { Informer, type IndexFunc } from './informer.js';
@@ -31,6 +32,8 @@ export class InformerFactory {
   }
 
   start(signal: AbortSignal): void {
+    // Every informer's watch listens on the one signal; dozens of them are expected.
+    setMaxListeners(0, signal);
     this.signal = signal;
     for (const inf of this.informers.values()) this.runs.push(inf.run(signal));
   }

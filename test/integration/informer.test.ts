@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/api-server.js';
 import { Client } from '../../src/client/client.js';
 import { InformerFactory } from '../../src/client/informer-factory.js';
+import { EventRecorder } from '../../src/client/events.js';
 
 describe('informer', () => {
   let s: TestServer;
@@ -40,6 +41,32 @@ describe('informer', () => {
     assert.deepEqual(inf.byIndex('team', 'b'), []);
     ac.abort();
     await factory.stopped();
+    client.close();
+  });
+
+  it('records events the API server accepts, and counts repeats on one event', async () => {
+    const client = new Client({ server: s.api.url, ca: s.api.caPem, token: s.api.adminToken });
+    const cm: any = await client.resource('configmaps').create('default', { metadata: { name: 'evented' } });
+    const rec = new EventRecorder(client, 'test-component', 'host-1');
+    rec.event({ kind: 'ConfigMap', apiVersion: 'v1', ...cm }, 'Normal', 'Checked', 'looked at it');
+    const deadline = Date.now() + 5000;
+    let evs: any[] = [];
+    while (Date.now() < deadline) {
+      evs = (await client.events.list('default', { fieldSelector: 'involvedObject.name=evented' })).items;
+      if (evs.length) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(evs.length, 1, 'the event was stored');
+    assert.equal(evs[0].reason, 'Checked');
+    assert.equal(evs[0].source.component, 'test-component');
+    rec.event({ kind: 'ConfigMap', apiVersion: 'v1', ...cm }, 'Normal', 'Checked', 'looked at it');
+    while (Date.now() < deadline) {
+      evs = (await client.events.list('default', { fieldSelector: 'involvedObject.name=evented' })).items;
+      if (evs[0]?.count === 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(evs.length, 1);
+    assert.equal(evs[0].count, 2);
     client.close();
   });
 });
