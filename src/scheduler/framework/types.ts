@@ -1,0 +1,64 @@
+/**
+ * The plugin contract, after kube-scheduler's framework: PreFilter once per attempt,
+ * Filter per node, PreScore once with the feasible nodes, Score per feasible node, and an
+ * optional Normalize over all the scores. A plugin implements the extension points it
+ * needs; the registry builds plugins by name. Plugins never throw: they return a Status.
+ */
+import type { NodeInfo } from './node-info.js';
+import type { PodInfo } from './pod-info.js';
+import type { Status } from './status.js';
+
+/** Per-attempt scratch space: a plugin's PreFilter/PreScore results, read by its Filter/Score. */
+export class CycleState {
+  private readonly data = new Map<string, unknown>();
+
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+
+  write(key: string, value: unknown): void {
+    this.data.set(key, value);
+  }
+}
+
+export interface Plugin {
+  readonly name: string;
+}
+
+export interface PreFilterPlugin extends Plugin {
+  /** Once per attempt, before any Filter. A rejection here rejects the pod on every node. */
+  preFilter(pod: PodInfo, state: CycleState): Status;
+}
+
+export interface FilterPlugin extends Plugin {
+  /** Whether the pod fits the node. Must be cheap: it runs for every node examined. */
+  filter(pod: PodInfo, node: NodeInfo, state: CycleState): Status;
+}
+
+export interface PreScorePlugin extends Plugin {
+  /** Once, with the feasible nodes; false means this plugin has nothing to say about the pod (skip its scores). */
+  preScore(pod: PodInfo, nodes: readonly NodeInfo[], state: CycleState): boolean;
+}
+
+export interface ScorePlugin extends Plugin {
+  /** Multiplies the 0..100 score in the node's total. */
+  readonly weight: number;
+  /** A raw score; 0..100 unless the plugin normalizes. */
+  score(pod: PodInfo, node: NodeInfo, state: CycleState): number;
+  /** Rescales the raw scores (same order as `nodes`) to 0..100 in place. */
+  normalize?(scores: number[], nodes: readonly NodeInfo[], state: CycleState): void;
+}
+
+export interface PluginArgs {
+  /** Score weight; each score plugin has its kube-scheduler default. */
+  weight?: number;
+}
+
+export type PluginFactory = (args: PluginArgs) => Plugin;
+
+export const MAX_NODE_SCORE = 100;
+
+export const isPreFilter = (p: Plugin): p is PreFilterPlugin => typeof (p as PreFilterPlugin).preFilter === 'function';
+export const isFilter = (p: Plugin): p is FilterPlugin => typeof (p as FilterPlugin).filter === 'function';
+export const isPreScore = (p: Plugin): p is PreScorePlugin => typeof (p as PreScorePlugin).preScore === 'function';
+export const isScore = (p: Plugin): p is ScorePlugin => typeof (p as ScorePlugin).score === 'function';
