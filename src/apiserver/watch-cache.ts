@@ -208,7 +208,9 @@ export class WatchCacheSet {
     const current = await this.store.currentRevision();
     const compacted = await this.store.compactedRevision();
     const replay = this.opts.replayRevisions ?? 5_000;
-    let from = Math.max(compacted, current - replay, 0);
+    // Start a little in the past (never before revision 1, which a list would read as
+    // "now") so the history covers what clients saw before a restart.
+    let from = Math.min(Math.max(compacted, current - replay, 1), current);
     let listed;
     try {
       listed = await this.store.list(this.rootPrefix, { revision: from || undefined });

@@ -4,9 +4,58 @@
  * server, and a ConfigMap write load that records exactly which writes were acknowledged.
  */
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { EtcdServer } from './etcd.js';
 import { TestClient } from './http.js';
+import { startOrchServer, type OrchServer } from './orch-process.js';
+
+/**
+ * startOrchServer, but one that fails to start leaves nothing behind. startOrchServer
+ * rejects without ending its child (whose pipes then keep the test process alive
+ * forever), so the child is found among this process's own children by its unique data
+ * dir and killed by PID; a data dir made here is removed. The etcd, if any, is the
+ * caller's to stop.
+ */
+export async function startServer(opts: { backend: 'sqlite' | 'etcd'; etcd?: EtcdServer; dataDir?: string }): Promise<OrchServer> {
+  if (opts.backend === 'etcd' && !opts.etcd) throw new Error('startServer: pass the etcd for the etcd backend, so that it can always be stopped');
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'orch-e2e-')));
+  try {
+    return await startOrchServer({ backend: opts.backend, etcd: opts.etcd, dataDir });
+  } catch (err) {
+    killChildrenUsing(dataDir);
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Stops a server (SIGTERM, keeping its data) and starts it again on the same data dir. */
+export async function restartServer(s: OrchServer, opts: { backend: 'sqlite' | 'etcd'; etcd?: EtcdServer }): Promise<OrchServer> {
+  await s.stop();
+  return startServer({ ...opts, dataDir: s.dataDir });
+}
+
+function killChildrenUsing(dataDir: string): void {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  } catch {
+    return; // no children at all
+  }
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && m[2].includes(`--data-dir ${dataDir}`)) {
+      try {
+        process.kill(Number(m[1]), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
 
 /** Polls `probe` until it returns something truthy; fails with `what()` after `timeoutMs`. */
 export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, what: () => string): Promise<T> {
@@ -100,9 +149,17 @@ export class WatchStream {
     });
   }
 
-  /** Waits until at least `n` events arrived. */
+  /** Waits until at least `n` events arrived; an ERROR event (the server ending the watch) fails at once. */
   async waitForEvents(n: number, timeoutMs = 15_000): Promise<WatchEvent[]> {
-    await waitFor(() => this.events.length >= n, timeoutMs, () => `${n} watch events; got ${JSON.stringify(this.events.map(brief))}`);
+    const what = () => `${n} watch events; got ${JSON.stringify(this.events.map(brief))}`;
+    await waitFor(
+      () => {
+        if (this.events.length < n && this.events.some((e) => e.type === 'ERROR')) throw new Error(`the server ended the watch while waiting for ${what()}: ${JSON.stringify(this.events.find((e) => e.type === 'ERROR')!.object)}`);
+        return this.events.length >= n;
+      },
+      timeoutMs,
+      what,
+    );
     return this.events;
   }
 

@@ -52,7 +52,7 @@ export async function startOrchServer(opts: { backend?: 'sqlite' | 'etcd'; dataD
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const startup = new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`orch server did not start within 30 s:\n${out}`)), 30_000);
     const onData = () => {
       const m = /ready at (https:\/\/[^\s]+)/.exec(out);
@@ -67,6 +67,20 @@ export async function startOrchServer(opts: { backend?: 'sqlite' | 'etcd'; dataD
       reject(new Error(`orch server exited with ${code} before it was ready:\n${out}`));
     });
   });
+  let url: string;
+  try {
+    url = await startup;
+  } catch (err) {
+    // Leave nothing behind when the server never came up: the child, its etcd, its data.
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    if (!opts.etcd) await etcd?.stop();
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const cacheDir = join(dataDir, 'kubectl-cache');
   let stopped = false;

@@ -1,0 +1,3 @@
+import { clientNodeSuite } from './client-node-suite.js';
+
+clientNodeSuite('sqlite');
