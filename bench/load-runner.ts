@@ -33,10 +33,12 @@ export function workerRunner(): LoadRunner {
     if (m.error !== undefined) p.reject(new Error(`load worker: ${m.error}`));
     else p.resolve(m.result);
   });
-  worker.on('error', (err) => {
+  const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
-  });
+  };
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`load worker exited with code ${code}`)));
   return {
     mode: 'worker',
     run: (op, args) =>

@@ -2,7 +2,8 @@
  * The real `orch server` binary as a child process, for memory measurements: started on a
  * temp data dir, read through /proc/<pid>/status, stopped by PID.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,17 +19,31 @@ export interface ServerProcess {
   target: Target;
   /** Resident and peak resident set size in MiB. */
   memory(): Promise<{ rssMiB: number; hwmMiB: number }>;
+  /** User + system CPU time the process has used so far. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(etcdEndpoint?: string): Promise<ServerProcess> {
+/** `orch server --help`, to find out which flags this build has. */
+export function serverHelp(): Promise<string> {
+  return new Promise((res) => {
+    execFile(process.execPath, [ORCH_BIN, 'server', '--help'], { timeout: 30_000 }, (_err, stdout, stderr) => res(`${stdout}${stderr}`));
+  });
+}
+
+export async function startServerProcess(etcdEndpoint?: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'orch-bench-server-'));
   const args = [ORCH_BIN, 'server', '--data-dir', dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1', '--disable-agent'];
   if (etcdEndpoint) args.push('--datastore-endpoint', etcdEndpoint);
+  args.push(...extraArgs);
   const proc: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const killOnExit = () => proc.kill('SIGKILL');
+  // An interrupted benchmark must not leave the server or its data behind.
+  const killOnExit = () => {
+    proc.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
   const stop = async () => {
     process.removeListener('exit', killOnExit);
@@ -60,7 +75,7 @@ export async function startServerProcess(etcdEndpoint?: string): Promise<ServerP
     });
     const tls = join(dataDir, 'tls');
     const target: Target = { url, ca: await readFile(join(tls, 'ca.crt'), 'utf8'), token: (await readFile(join(tls, 'admin.token'), 'utf8')).trim() };
-    return { pid: proc.pid!, target, memory: () => readMemory(proc.pid!), stop };
+    return { pid: proc.pid!, target, memory: () => readMemory(proc.pid!), cpuSeconds: () => readCpuSeconds(proc.pid!), stop };
   } catch (err) {
     await stop();
     throw err;
@@ -71,4 +86,14 @@ async function readMemory(pid: number): Promise<{ rssMiB: number; hwmMiB: number
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+
+// Clock ticks per second for /proc/<pid>/stat times: 100 on every Linux Node supports.
+const CLK_TCK = 100;
+
+async function readCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }

@@ -1,5 +1,6 @@
 /** `orch` entry point: dispatches subcommands, turns usage errors into messages and exit code 2. */
 import { parseServerConfig, runServer, SERVER_HELP } from './server-command.js';
+import { parseAgentConfig, runAgent, AGENT_HELP } from './agent-command.js';
 import { UsageError } from './flags.js';
 
 const HELP = `orch — a Kubernetes-compatible cluster in one small program
@@ -9,6 +10,7 @@ Usage:
 
 Commands:
   server     Start a server: API server and control plane (see "orch server --help")
+  agent      Join nodes to a cluster (see "orch agent --help")
   version    Print the version
   help       Show this help
 
@@ -42,6 +44,19 @@ export async function main(argv: string[]): Promise<void> {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         await runServer(config, ac.signal);
+        return;
+      }
+      case 'agent': {
+        const config = await parseAgentConfig(rest);
+        if (config === 'help') {
+          process.stdout.write(AGENT_HELP);
+          return;
+        }
+        const ac = new AbortController();
+        const onSignal = () => ac.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        await runAgent(config, ac.signal);
         return;
       }
       default:

@@ -6,6 +6,9 @@ import { openStore } from '../storage/index.js';
 import { ApiServer } from '../apiserver/server.js';
 import { createLogger } from '../machinery/log.js';
 import { parseCidr } from '../apiserver/allocators/cidr.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { ControllerManager } from '../controllers/manager.js';
+import { parseDuration } from './agent-command.js';
 import { parseFlags, parsePort, parsePortRange, renderHelp, UsageError, type FlagSpec } from './flags.js';
 
 const defaultDataDir = () => (process.getuid?.() === 0 ? '/var/lib/orch/server' : join(homedir(), '.orch', 'server'));
@@ -22,6 +25,10 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'cluster-cidr', type: 'string', value: 'CIDR', help: 'IPv4 range for pod IPs', default: '10.244.0.0/16' },
   { name: 'service-node-port-range', type: 'string', value: 'RANGE', help: 'Port range for NodePort Services', default: '30000-32767' },
   { name: 'disable-agent', type: 'boolean', help: 'Run the control plane only, without a local node agent' },
+  { name: 'disable-scheduler', type: 'boolean', help: 'Do not run the scheduler' },
+  { name: 'disable-controller-manager', type: 'boolean', help: 'Do not run the controllers' },
+  { name: 'node-monitor-grace-period', type: 'string', value: 'DURATION', help: 'A node silent this long is marked NotReady/Unknown', default: '40s' },
+  { name: 'pod-eviction-timeout', type: 'string', value: 'DURATION', help: 'Pods on an unreachable or not-ready node are evicted after this long', default: '5m' },
   { name: 'log-level', type: 'string', value: 'LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
   { name: 'help', short: 'h', type: 'boolean', help: 'Show this help' },
 ];
@@ -40,6 +47,10 @@ export interface ServerConfig {
   clusterCidr: string;
   nodePortRange: [number, number];
   disableAgent: boolean;
+  disableScheduler: boolean;
+  disableControllerManager: boolean;
+  nodeMonitorGracePeriodMs: number;
+  podEvictionTimeoutMs: number;
   logLevel: string;
 }
 
@@ -73,6 +84,10 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
     clusterCidr: f['cluster-cidr'],
     nodePortRange: parsePortRange(f['service-node-port-range']),
     disableAgent: Boolean(f['disable-agent']),
+    disableScheduler: Boolean(f['disable-scheduler']),
+    disableControllerManager: Boolean(f['disable-controller-manager']),
+    nodeMonitorGracePeriodMs: parseDuration(f['node-monitor-grace-period'], 'node-monitor-grace-period'),
+    podEvictionTimeoutMs: parseDuration(f['pod-eviction-timeout'], 'pod-eviction-timeout'),
     logLevel: f['log-level'],
   };
 }
@@ -99,11 +114,29 @@ export async function runServer(config: ServerConfig, signal: AbortSignal): Prom
     }
     const kubeconfig = config.writeKubeconfig ?? api.kubeconfigPath;
     process.stdout.write(`orch server is ready at ${api.url}\nkubeconfig written to ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}\n`);
-    if (!config.disableAgent) log.warn('the node agent is not part of this build yet; running the control plane only');
+    if (!config.disableAgent) log.warn('the containerd node agent is not part of this build yet; join nodes with "orch agent --runtime fake"');
+    // The control plane talks to the API server over HTTPS like any other client, so it
+    // could run in another process or on another machine unchanged.
+    const client = { server: api.url, ca: api.caPem, token: api.adminToken };
+    const components: Promise<void>[] = [];
+    if (!config.disableScheduler) components.push(new Scheduler({ client, log }).run(signal));
+    if (!config.disableControllerManager)
+      components.push(
+        new ControllerManager({
+          client,
+          log: log.child({ component: 'controller-manager' }),
+          config: {
+            clusterCidr: config.clusterCidr,
+            nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+            podEvictionTimeoutMs: config.podEvictionTimeoutMs,
+          },
+        }).run(signal),
+      );
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    await Promise.all(components);
   } finally {
     await api.stop();
     await store.close();

@@ -8,6 +8,8 @@ export interface ClientConfig {
   /** PEM of the CA that signed the server's certificate. */
   ca: string;
   token?: string;
+  /** Do not verify the server's certificate (insecure; kubeconfig insecure-skip-tls-verify). */
+  insecureSkipTlsVerify?: boolean;
   /** Sent as User-Agent, e.g. "orch-scheduler". */
   userAgent?: string;
 }
@@ -24,5 +26,5 @@ export async function loadKubeconfig(path: string): Promise<ClientConfig> {
   let ca = '';
   if (cluster['certificate-authority-data']) ca = Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8');
   else if (cluster['certificate-authority']) ca = await readFile(cluster['certificate-authority'], 'utf8');
-  return { server: cluster.server, ca, token: user.token };
+  return { server: cluster.server, ca, token: user.token, insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true };
 }

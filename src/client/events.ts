@@ -4,6 +4,7 @@
  * instead of creating a new object. Recording never throws: events are best effort.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from '../machinery/log.js';
 import type { Client } from './client.js';
 
@@ -26,7 +27,8 @@ export class EventRecorder {
   constructor(
     private readonly client: Client,
     private readonly component: string,
-    private readonly host?: string,
+    // reportingInstance is required by the API server: default to this machine's name.
+    private readonly host: string = hostname(),
     private readonly log?: Logger,
   ) {}
 

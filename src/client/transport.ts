@@ -18,7 +18,7 @@ export class Transport {
 
   constructor(readonly config: ClientConfig) {
     this.base = new URL(config.server);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca: config.ca || undefined });
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca: config.ca || undefined, rejectUnauthorized: !config.insecureSkipTlsVerify });
     this.headers = { Accept: 'application/json', 'User-Agent': config.userAgent ?? 'orch' };
     if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
   }

@@ -1,0 +1,161 @@
+/**
+ * `orch agent`: joins nodes to a cluster. For now only the fake runtime exists — N fake
+ * nodes that register, heartbeat and "run" their pods without containers, for scale
+ * tests (`orch agent --runtime fake --nodes 1000 --server https://... --token ...`).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FakeNodes } from '../agent/fake/fake-nodes.js';
+import { loadKubeconfig, type ClientConfig } from '../client/config.js';
+import { createLogger } from '../machinery/log.js';
+import { tryParseQuantity } from '../machinery/quantity.js';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags.js';
+
+export const AGENT_FLAGS: FlagSpec[] = [
+  { name: 'runtime', type: 'string', value: 'NAME', help: 'Container runtime: containerd, or fake (kwok-style nodes that run nothing)', default: 'containerd' },
+  { name: 'server', short: 's', type: 'string', value: 'URL', help: 'API server URL, e.g. https://10.0.0.1:6443 (overrides the kubeconfig)' },
+  { name: 'token', short: 't', type: 'string', value: 'TOKEN', help: 'Bearer token for the API server (the server keeps its admin token in <data-dir>/tls/admin.token)' },
+  { name: 'kubeconfig', type: 'string', value: 'PATH', help: 'Kubeconfig to take server, CA and token from' },
+  { name: 'ca-file', type: 'string', value: 'PATH', help: "PEM file of the CA that signed the API server's certificate" },
+  { name: 'insecure-skip-tls-verify', type: 'boolean', help: "Do not verify the API server's certificate (insecure; for tests)" },
+  { name: 'nodes', short: 'n', type: 'string', value: 'N', help: 'Number of fake nodes to run (fake runtime)', default: '1' },
+  { name: 'node-name-prefix', type: 'string', value: 'PREFIX', help: 'Fake nodes are named PREFIX-0 .. PREFIX-(N-1)', default: 'fake-node' },
+  { name: 'node-capacity', type: 'string', value: 'LIST', help: 'Capacity of each fake node', default: 'cpu=32,memory=256Gi,pods=110' },
+  { name: 'heartbeat-interval', type: 'string', value: 'DURATION', help: 'How often each node renews its Lease', default: '10s' },
+  { name: 'pod-start-delay', type: 'string', value: 'DURATION', help: 'How long a fake pod takes to become Running', default: '500ms' },
+  { name: 'keep-nodes', type: 'boolean', help: 'Leave the fake nodes registered on exit (they go NotReady and their pods are evicted) instead of deleting them' },
+  { name: 'log-level', type: 'string', value: 'LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
+  { name: 'help', short: 'h', type: 'boolean', help: 'Show this help' },
+];
+
+export const AGENT_HELP = renderHelp(
+  'orch agent --server URL --token TOKEN [flags]',
+  'Start an orch agent: register nodes with an orch (or Kubernetes) API server and run their pods.',
+  AGENT_FLAGS,
+);
+
+export interface AgentConfig {
+  runtime: 'fake';
+  /** From --server/--token/--ca-file; missing parts come from the kubeconfig. */
+  server?: string;
+  token?: string;
+  caFile?: string;
+  kubeconfig?: string;
+  insecureSkipTlsVerify: boolean;
+  nodes: number;
+  nodeNamePrefix: string;
+  capacity: { cpu: string; memory: string; pods: string };
+  heartbeatIntervalMs: number;
+  podStartDelayMs: number;
+  /** Delete the nodes on exit (the default for fake nodes; see FakeNodesOptions.removeOnStop). */
+  removeNodesOnStop: boolean;
+  logLevel: string;
+}
+
+const MAX_NODES = 100_000;
+const DNS_PREFIX = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** Go-style durations: 500ms, 10s, 1m30s, 2h. */
+export function parseDuration(s: string, flag: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) break;
+    total += Number(m[1]) * units[m[2]];
+    pos = re.lastIndex;
+  }
+  if (!s || pos !== s.length) throw new UsageError(`--${flag}: invalid duration ${JSON.stringify(s)} (want e.g. 500ms, 10s, 1m30s)`);
+  return Math.round(total);
+}
+
+function parseCapacity(s: string): AgentConfig['capacity'] {
+  const out: Record<string, string> = {};
+  for (const part of s.split(',').filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (!['cpu', 'memory', 'pods'].includes(k) || !v) throw new UsageError(`--node-capacity: invalid entry ${JSON.stringify(part)} (want cpu=N,memory=Q,pods=N)`);
+    if (!tryParseQuantity(v)) throw new UsageError(`--node-capacity: ${k}=${JSON.stringify(v)} is not a quantity`);
+    out[k] = v;
+  }
+  const def = { cpu: '32', memory: '256Gi', pods: '110' };
+  return { ...def, ...out };
+}
+
+export function parseAgentConfig(argv: string[]): AgentConfig | 'help' {
+  const f = parseFlags(AGENT_FLAGS, argv);
+  if (f.help) return 'help';
+  if (f.runtime === 'containerd') throw new UsageError('the containerd runtime is not available in this build; use --runtime fake');
+  if (f.runtime !== 'fake') throw new UsageError(`--runtime: unknown runtime ${JSON.stringify(f.runtime)} (want containerd or fake)`);
+  if (!f.server && !f.kubeconfig) throw new UsageError('--server (with --token) or --kubeconfig is required: where is the API server?');
+  if (f.server !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(f.server);
+    } catch {
+      throw new UsageError(`--server: invalid URL ${JSON.stringify(f.server)}`);
+    }
+    if (url.protocol !== 'https:') throw new UsageError(`--server: the API server speaks HTTPS only, got ${JSON.stringify(f.server)}`);
+  }
+  if (f['ca-file'] && f['insecure-skip-tls-verify']) throw new UsageError('--ca-file and --insecure-skip-tls-verify contradict each other; give one');
+  const nodes = Number(f.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new UsageError(`--nodes: want a whole number from 1 to ${MAX_NODES}, got ${JSON.stringify(f.nodes)}`);
+  const prefix: string = f['node-name-prefix'];
+  if (!DNS_PREFIX.test(prefix) || prefix.length > 200)
+    throw new UsageError(`--node-name-prefix: ${JSON.stringify(prefix)} must be lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
+  const heartbeatIntervalMs = parseDuration(f['heartbeat-interval'], 'heartbeat-interval');
+  if (heartbeatIntervalMs < 100) throw new UsageError('--heartbeat-interval: must be at least 100ms');
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(f['log-level'])) throw new UsageError(`--log-level: unknown level ${JSON.stringify(f['log-level'])}`);
+  return {
+    runtime: 'fake',
+    server: f.server,
+    token: f.token,
+    caFile: f['ca-file'] ? resolve(f['ca-file']) : undefined,
+    kubeconfig: f.kubeconfig ? resolve(f.kubeconfig) : undefined,
+    insecureSkipTlsVerify: Boolean(f['insecure-skip-tls-verify']),
+    nodes,
+    nodeNamePrefix: prefix,
+    capacity: parseCapacity(f['node-capacity']),
+    heartbeatIntervalMs,
+    podStartDelayMs: parseDuration(f['pod-start-delay'], 'pod-start-delay'),
+    removeNodesOnStop: !f['keep-nodes'],
+    logLevel: f['log-level'],
+  };
+}
+
+/** The client config: the kubeconfig's, overridden by whatever flags were given. */
+export async function agentClientConfig(config: AgentConfig): Promise<ClientConfig> {
+  const base: ClientConfig = config.kubeconfig ? await loadKubeconfig(config.kubeconfig) : { server: config.server!, ca: '' };
+  const ca = config.caFile ? await readFile(config.caFile, 'utf8') : base.ca;
+  return { server: config.server ?? base.server, ca: config.insecureSkipTlsVerify ? '' : ca, token: config.token ?? base.token };
+}
+
+export async function runAgent(config: AgentConfig, signal: AbortSignal): Promise<void> {
+  const log = createLogger({ level: config.logLevel });
+  const client = await agentClientConfig(config);
+  if (config.insecureSkipTlsVerify) {
+    client.insecureSkipTlsVerify = true;
+    log.warn({ server: client.server }, "not verifying the API server's certificate (--insecure-skip-tls-verify)");
+  }
+  const fake = new FakeNodes({
+    client,
+    log,
+    count: config.nodes,
+    namePrefix: config.nodeNamePrefix,
+    capacity: config.capacity,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    podStartDelayMs: config.podStartDelayMs,
+    removeOnStop: config.removeNodesOnStop,
+  });
+  void fake.ready.then(
+    () => process.stdout.write(`orch agent: ${config.nodes} fake node(s) ${config.nodeNamePrefix}-0..${config.nodes - 1} joined ${client.server}\n`),
+    () => undefined,
+  );
+  try {
+    await fake.run(signal);
+  } finally {
+    log.flush();
+  }
+}
