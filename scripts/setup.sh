@@ -19,7 +19,7 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/d
 fi
 
 npm ci --no-audit --no-fund
-npx tsc -p tsconfig.json
+npm run build --silent
 chmod +x bin/orch.js
 ln -sf "$PWD/bin/orch.js" /usr/local/bin/orch
 echo "setup: done; orch is $(command -v orch)"

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 tier="${1:-all}"
 
 npx eslint .
-npx tsc -p tsconfig.json
+npm run build --silent
 
 files() { find "dist/$1" -name '*.test.js' 2>/dev/null | sort; }
 case "$tier" in

@@ -5,7 +5,7 @@ import { mkdir, copyFile, chmod } from 'node:fs/promises';
 import { openStore } from '../storage/index.js';
 import { ApiServer } from '../apiserver/server.js';
 import { createLogger } from '../machinery/log.js';
-import { parseCidr } from '../apiserver/allocators/cidr.js';
+import { parseCidr } from '../machinery/cidr.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { parseDuration } from './agent-command.js';

@@ -4,20 +4,11 @@
  * node IPAM assigns a podCIDR, or when no IPAM runs) from 10.128.0.0/10 — both outside
  * orch's default pod (10.244.0.0/16) and service (10.96.0.0/12) ranges.
  */
+import { intToIp, ipToInt } from '../../machinery/cidr.js';
 
 const NODE_IP_BASE = ipToInt('10.192.0.0')!;
 const FALLBACK_POD_BASE = ipToInt('10.128.0.0')!;
 const FALLBACK_POD_RANGES = 2 ** (24 - 10);
-
-export function ipToInt(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0] << 24) >>> 0) + (o[1] << 16) + (o[2] << 8) + o[3];
-}
-
-export const intToIp = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
 /** The InternalIP of the fake node with this index (0-based; up to 65,534 nodes). */
 export function fakeNodeIp(index: number): string {

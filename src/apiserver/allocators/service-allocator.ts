@@ -8,7 +8,7 @@ import type { Store } from '../../storage/store.js';
 import { isStorageError } from '../../storage/errors.js';
 import { errors, type ResourceRef } from '../../machinery/errors.js';
 import type { FieldError } from '../../api/field-errors.js';
-import { cidrContains, intToIp, ipToInt, parseCidr, type Cidr } from './cidr.js';
+import { cidrContains, intToIp, ipToInt, parseCidr, type Cidr } from '../../machinery/cidr.js';
 
 export const CLAIM_PREFIX = '/registry/allocations/';
 const encoder = new TextEncoder();

@@ -14,7 +14,7 @@
 
 import { readFile } from 'node:fs/promises';
 import protobuf from 'protobufjs';
-import { PROTO_FILES } from './schema.js';
+import { kubernetesProtobufRoot } from './decode.js';
 
 const binary = process.argv[2] ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const text = (await readFile(binary)).toString('latin1');
@@ -23,9 +23,8 @@ const tags = new Set((text.match(/json:"[^"]*"(?: [A-Za-z_]+:"[^"]*")*/g) ?? [])
 // Messages with their own JSON form (see decode.ts): their fields have no JSON of their own.
 const special = new Set(['.orch.meta.v1.Time', '.orch.meta.v1.MicroTime', '.orch.meta.v1.Duration', '.orch.meta.v1.FieldsV1', '.orch.util.intstr.IntOrString', '.orch.api.resource.Quantity']);
 
-const root = new protobuf.Root();
-for (const t of Object.values(PROTO_FILES)) protobuf.parse(t, root, { keepCase: true });
-root.resolveAll();
+// The same schema the decoder parses.
+const root = kubernetesProtobufRoot();
 
 const wire = (f: protobuf.Field) => (f.map || f.resolvedType || f.type === 'string' || f.type === 'bytes' ? 'bytes' : 'varint');
 let checked = 0;

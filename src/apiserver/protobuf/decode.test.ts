@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '../../machinery/errors.js';
 import { decodeKubernetesProtobuf, goDuration, kubernetesProtobufRoot, supportsKind } from './decode.js';
-import { PROTO_FILES } from './schema.js';
 
 // The tests run from src/ (tsx) and from dist/ (tsc output): find the repository root, where
 // the fixtures and the .proto sources live, by walking up to package.json.
@@ -466,13 +465,4 @@ test('goDuration writes Go time.Duration strings', () => {
   for (const [ns, s] of cases) assert.equal(goDuration(ns), s, `${ns}ns`);
 });
 
-// ------------------------------------------------------------------ schema.ts in sync
 
-test('schema.ts embeds the current .proto files', () => {
-  const dir = join(root, 'src/apiserver/protobuf');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.proto')).sort();
-  assert.deepEqual(Object.keys(PROTO_FILES).sort(), files, 'run: node --import tsx src/apiserver/protobuf/gen-schema.ts');
-  for (const f of files) {
-    assert.equal(PROTO_FILES[f], readFileSync(join(dir, f), 'utf8'), `${f} changed; run: node --import tsx src/apiserver/protobuf/gen-schema.ts`);
-  }
-});

@@ -6,14 +6,15 @@
  * Body: the magic `k8s\0`, then a runtime.Unknown whose typeMeta names the kind and whose raw
  * holds the object as the k8s.io/api message of that kind.
  *
- * The schema is orch's own .proto subset (see README.md), embedded in schema.ts. Three field
+ * The schema is orch's own .proto subset (see README.md), read from the .proto files. Three field
  * options there tell how Go writes each field as JSON: (ptr), (always) and (inline). A handful
  * of message types have their own JSON form, handled below by full name.
  */
 
 import protobuf from 'protobufjs';
 import { ApiError, errors } from '../../machinery/errors.js';
-import { PROTO_FILES } from './schema.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -57,11 +58,20 @@ interface Schema {
 
 let cached: Schema | undefined;
 
-/** Parses the embedded .proto files once, on first use. */
+/** The .proto files beside this module (the build copies them next to the compiled code). */
+function protoFiles(): Record<string, string> {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.proto')).sort()) out[name] = readFileSync(dir + name, 'utf8');
+  if (!Object.keys(out).length) throw new Error(`no .proto files in ${dir}: run "npm run build", which copies them there`);
+  return out;
+}
+
+/** Parses the .proto files once, on first use. */
 function schema(): Schema {
   if (cached) return cached;
   const root = new protobuf.Root();
-  for (const [name, text] of Object.entries(PROTO_FILES)) {
+  for (const [name, text] of Object.entries(protoFiles())) {
     try {
       protobuf.parse(text, root, { keepCase: true });
     } catch (err) {
