@@ -25,7 +25,7 @@ import { SchedulerCache } from './cache/cache.js';
 import { DEFAULT_SCHEDULER_NAME, registerEventHandlers, wantsScheduling } from './event-handlers.js';
 import { Framework } from './framework/framework.js';
 import { buildPlugins, DEFAULT_PROFILE, type PluginConfig } from './plugins/registry.js';
-import { SchedulerEvents } from './events.js';
+import { EventRecorder } from '../client/events.js';
 import { unschedulableConditionPatch, type FailureReason } from './pod-conditions.js';
 import { SchedulingQueue, type QueuedPodInfo, type SchedulingQueueOptions } from './queue/scheduling-queue.js';
 
@@ -69,7 +69,7 @@ interface Term {
   cache: SchedulerCache;
   queue: SchedulingQueue;
   framework: Framework;
-  events: SchedulerEvents;
+  events: EventRecorder;
 }
 
 // How long the loop may run before letting I/O (watch events, binding replies) through.
@@ -120,7 +120,7 @@ export class Scheduler {
     const cache = new SchedulerCache();
     const queue = new SchedulingQueue(this.opts.queue);
     const framework = new Framework(buildPlugins(this.opts.profile ?? DEFAULT_PROFILE), { percentageOfNodesToScore: this.opts.percentageOfNodesToScore });
-    const events = new SchedulerEvents(reportClient, this.name, `${this.name}-${hostname()}`, this.log);
+    const events = new EventRecorder(reportClient, this.name, `${this.name}-${hostname()}`, this.log);
     registerEventHandlers({ pods, nodes, cache, queue, schedulerName: this.name });
     informers.start(signal);
     await untilSyncedOrAborted(informers, signal);
@@ -195,7 +195,7 @@ export class Scheduler {
           this.stats.firstBindAt ??= now;
           this.stats.lastBindAt = now;
           t.queue.done(q);
-          t.events.scheduled(pod, nodeName);
+          t.events.event({ kind: 'Pod', apiVersion: 'v1', ...pod }, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata?.namespace}/${pod.metadata?.name} to ${nodeName}`, 'Binding');
         },
         (err: unknown) => this.bindFailed(t, q, nodeName, err),
       )
@@ -227,7 +227,7 @@ export class Scheduler {
 
   /** A FailedScheduling event and the PodScheduled=False condition (written only when it changes). */
   private reportFailure(t: Term, pod: Pod, reason: FailureReason, message: string): void {
-    t.events.failedScheduling(pod, message);
+    t.events.event({ kind: 'Pod', apiVersion: 'v1', ...pod }, 'Warning', 'FailedScheduling', message, 'Scheduling');
     const patch = unschedulableConditionPatch(pod, reason, message);
     if (!patch) return;
     t.reportClient.pods.patch(pod.metadata?.namespace, pod.metadata?.name ?? '', patch, 'strategic', 'status').catch((err: unknown) => {
