@@ -105,7 +105,12 @@ export class GarbageCollector implements Controller {
         delete: (o) => {
           const m = o.metadata;
           for (const d of this.dependents(w, o)) this.queue.add(d.obj.metadata.uid!);
-          for (const r of m.ownerReferences ?? []) this.queue.add(r.uid);
+          // Only an owner waiting on its dependents (foreground, orphan) cares that one went;
+          // waking every owner on each pod deletion costs O(pods) per deletion.
+          for (const r of m.ownerReferences ?? []) {
+            const owner = this.findByUid(r.uid);
+            if (owner && awaitsCollector(owner.obj.metadata)) this.queue.add(r.uid);
+          }
         },
       });
     }
