@@ -1,6 +1,7 @@
 /** `orch` entry point: dispatches subcommands, turns usage errors into messages and exit code 2. */
 import { parseServerConfig, runServer, SERVER_HELP } from './server-command.js';
 import { parseAgentConfig, runAgent, AGENT_HELP } from './agent-command.js';
+import { parseDnsConfig, runDns, DNS_HELP } from './dns-command.js';
 import { UsageError } from './flags.js';
 
 const HELP = `orch — a Kubernetes-compatible cluster in one small program
@@ -11,6 +12,7 @@ Usage:
 Commands:
   server     Start a server: API server and control plane (see "orch server --help")
   agent      Join nodes to a cluster (see "orch agent --help")
+  dns        Serve cluster DNS from the API (see "orch dns --help")
   version    Print the version
   help       Show this help
 
@@ -39,11 +41,7 @@ export async function main(argv: string[]): Promise<void> {
           process.stdout.write(SERVER_HELP);
           return;
         }
-        const ac = new AbortController();
-        const onSignal = () => ac.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        await runServer(config, ac.signal);
+        await runUntilSignal((signal) => runServer(config, signal));
         return;
       }
       case 'agent': {
@@ -52,11 +50,16 @@ export async function main(argv: string[]): Promise<void> {
           process.stdout.write(AGENT_HELP);
           return;
         }
-        const ac = new AbortController();
-        const onSignal = () => ac.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        await runAgent(config, ac.signal);
+        await runUntilSignal((signal) => runAgent(config, signal));
+        return;
+      }
+      case 'dns': {
+        const config = await parseDnsConfig(rest);
+        if (config === 'help') {
+          process.stdout.write(DNS_HELP);
+          return;
+        }
+        await runUntilSignal((signal) => runDns(config, signal));
         return;
       }
       default:
@@ -70,5 +73,19 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`orch: ${(err as Error).stack ?? err}\n`);
     process.exitCode = 1;
+  }
+}
+
+/** Runs a long-lived command until SIGINT or SIGTERM, which abort its signal. */
+async function runUntilSignal(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const ac = new AbortController();
+  const onSignal = () => ac.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await run(ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
