@@ -2,6 +2,7 @@
 import { parseServerConfig, runServer, SERVER_HELP } from './server-command.js';
 import { parseAgentConfig, runAgent, AGENT_HELP } from './agent-command.js';
 import { parseDnsConfig, runDns, DNS_HELP } from './dns-command.js';
+import { parseImagesArgs, runImagesCommand, IMAGES_HELP } from './images-command.js';
 import { UsageError } from './flags.js';
 
 const HELP = `orch — a Kubernetes-compatible cluster in one small program
@@ -13,6 +14,7 @@ Commands:
   server     Start a server: API server and control plane (see "orch server --help")
   agent      Join nodes to a cluster (see "orch agent --help")
   dns        Serve cluster DNS from the API (see "orch dns --help")
+  images     Import image tarballs into the node's containerd (see "orch images --help")
   version    Print the version
   help       Show this help
 
@@ -60,6 +62,15 @@ export async function main(argv: string[]): Promise<void> {
           return;
         }
         await runUntilSignal((signal) => runDns(config, signal));
+        return;
+      }
+      case 'images': {
+        const cmd = parseImagesArgs(rest);
+        if (cmd === 'help') {
+          process.stdout.write(IMAGES_HELP);
+          return;
+        }
+        await runImagesCommand(cmd);
         return;
       }
       default:
