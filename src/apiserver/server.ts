@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RESOURCES, findResource, type ResourceInfo } from '../api/resources.js';
-import { errors } from '../machinery/errors.js';
+import { errors, ApiError } from '../machinery/errors.js';
 import type { Logger } from '../machinery/log.js';
 import type { Store } from '../storage/store.js';
 import { ensureServingCerts } from './certs.js';
@@ -23,6 +23,8 @@ import { parseRequestInfo } from './http/request-info.js';
 import { sendError, sendText } from './http/respond.js';
 import { handleResource } from './handlers/resource.js';
 import { handleNonResource } from './handlers/non-resource.js';
+import { PodProxy, isPodStream } from './handlers/pod-proxy.js';
+import type { Duplex } from 'node:stream';
 import type { HandlerContext } from './handlers/context.js';
 import { ApiMetrics } from './metrics.js';
 import { bootstrap } from './bootstrap.js';
@@ -48,6 +50,7 @@ export class ApiServer {
   registries = new Map<ResourceInfo, Registry>();
   readonly metrics = new ApiMetrics();
   private readonly auth = new TokenAuthenticator();
+  private podProxy?: PodProxy;
   adminToken = '';
   caPem = '';
   kubeconfigPath = '';
@@ -84,8 +87,13 @@ export class ApiServer {
       log: config.log,
       unknownFields: unknownFieldsOf,
     };
+    this.podProxy = new PodProxy({ registries: this.registries, token: () => this.adminToken, log: config.log });
     this.server = https.createServer({ cert: certs.certPem, key: certs.keyPem, keepAliveTimeout: 60_000 }, (req, res) => {
       this.handle(ctx, req, res).catch((err) => sendError(res, err, (e) => config.log.error({ err: e }, 'request failed')));
+    });
+    // exec, attach and port-forward arrive as upgrades (WebSocket, or SPDY from old clients).
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(req, socket, head).catch((err) => writeUpgradeError(socket, err, (e) => config.log.error({ err: e }, 'upgrade failed')));
     });
     // Watches are long-lived: no request timeout; idle keep-alive sockets still expire.
     this.server.requestTimeout = 0;
@@ -143,6 +151,7 @@ export class ApiServer {
         g.inc();
         res.once('close', () => g.dec());
       }
+      if (isPodStream(ri)) return this.podProxy!.serve(req, res, ri, url.searchParams);
       return handleResource(ctx, req, res, ri, url.searchParams, user.name);
     }
     if (ri.kind === 'unknown') throw errors.noRoute(`${req.method} ${path}`);
@@ -152,6 +161,24 @@ export class ApiServer {
     }
     return handleNonResource(req, res, url, { ready: () => this.server?.listening === true });
   }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://orch');
+    if (!this.auth.authenticate(req)) throw errors.unauthorized();
+    const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    if (ri.kind !== 'resource' || !isPodStream(ri) || !ri.name) throw errors.badRequest(`${url.pathname} cannot be upgraded`);
+    await this.podProxy!.upgrade(req, socket, head, ri, url.searchParams);
+  }
+}
+
+/** An error answer on a socket whose request asked to upgrade (no ServerResponse exists). */
+function writeUpgradeError(socket: Duplex, err: unknown, log: (err: unknown) => void): void {
+  const e = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+  if (!(err instanceof ApiError)) log(err);
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify(e.toStatus());
+  socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export { RESOURCES };

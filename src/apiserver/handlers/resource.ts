@@ -46,7 +46,8 @@ export async function handleResource(
   const sub = ri.subresource;
   if (sub && !ri.info.subresources.includes(sub as never) && !(ri.info.kind === 'Namespace' && sub === 'finalize'))
     throw errors.noRoute(`${ri.info.plural}/${sub}`);
-  if (sub === 'log' || sub === 'exec' || sub === 'portforward' || sub === 'attach' || sub === 'proxy') {
+  // pods/log, exec, attach and portforward are routed to handlers/pod-proxy.ts before this.
+  if (sub === 'proxy') {
     throw errors.unavailable(`${ri.info.plural}/${sub} is served by the node agent, which does not serve it in this version of orch`);
   }
   switch (ri.verb) {
