@@ -2,14 +2,22 @@
  * The cluster's certificate authority and the API server's serving certificate, made on
  * first start and kept in <dataDir>/tls. ECDSA P-256: small, and fast to handshake.
  */
-import { webcrypto, randomBytes } from 'node:crypto';
+import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs this polyfill.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as any);
+/**
+ * @peculiar/x509 (~20 MB resident) is loaded only when a certificate must be made; a restart
+ * with valid certificates checks them with node:crypto alone.
+ */
+async function loadX509(): Promise<typeof X509> {
+  // It resolves its algorithm providers through tsyringe, which needs this polyfill.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as any);
+  return x509;
+}
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -50,8 +58,19 @@ export async function ensureServingCerts(dir: string, sans: { dns: string[]; ips
   const certPath = join(dir, 'serving.crt');
   const keyPath = join(dir, 'serving.key');
   const subtle = webcrypto.subtle;
+  const wanted = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((i) => `IP Address:${i}`)];
+  if ((await exists(caCertPath)) && (await exists(caKeyPath)) && (await exists(certPath)) && (await exists(keyPath))) {
+    const certPem = await readFile(certPath, 'utf8');
+    const cert = new X509Certificate(certPem);
+    const names = new Set((cert.subjectAltName ?? '').split(', '));
+    if (wanted.every((w) => names.has(w)) && Date.parse(cert.validTo) > Date.now() + 30 * 24 * 3600_000) {
+      const caPem = await readFile(caCertPath, 'utf8');
+      return { caPem: caPem.endsWith('\n') ? caPem : caPem + '\n', certPem, keyPem: await readFile(keyPath, 'utf8') };
+    }
+  }
+  const x509 = await loadX509();
 
-  let caCert: x509.X509Certificate;
+  let caCert: X509.X509Certificate;
   let caKey: CryptoKey;
   if ((await exists(caCertPath)) && (await exists(caKeyPath))) {
     caCert = new x509.X509Certificate(await readFile(caCertPath, 'utf8'));
@@ -78,15 +97,6 @@ export async function ensureServingCerts(dir: string, sans: { dns: string[]; ips
     await writeFile(caCertPath, caCert.toString('pem') + '\n');
   }
 
-  if ((await exists(certPath)) && (await exists(keyPath))) {
-    const cert = new x509.X509Certificate(await readFile(certPath, 'utf8'));
-    const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-    const names = new Set((san?.names.items ?? []).map((n) => `${n.type}:${n.value}`));
-    const wanted = [...sans.dns.map((d) => `dns:${d}`), ...sans.ips.map((i) => `ip:${i}`)];
-    if (wanted.every((w) => names.has(w)) && cert.notAfter.getTime() > Date.now() + 30 * 24 * 3600_000) {
-      return { caPem: caCert.toString('pem') + '\n', certPem: await readFile(certPath, 'utf8'), keyPem: await readFile(keyPath, 'utf8') };
-    }
-  }
   const keys = (await subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({

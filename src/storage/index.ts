@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { Logger } from '../machinery/log.js';
 import type { CompactorOptions } from './compactor.js';
-import { EtcdStore } from './etcd/etcd-store.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { EtcdStore } from './etcd/etcd-store.js';
+import type { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 export type { Store } from './store.js';
@@ -40,6 +40,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   const endpoints = config.datastoreEndpoint ? parseEtcdEndpoints(config.datastoreEndpoint) : [];
   let store: SqliteStore | EtcdStore;
   if (endpoints.length > 0) {
+    // Each backend is loaded only when used: the etcd client (gRPC) alone costs ~15 MB.
+    const { EtcdStore } = await import('./etcd/etcd-store.js');
     store = new EtcdStore({ endpoints });
     // Fail at start-up, not at the first request, when the cluster is not there.
     await store.currentRevision().catch(async (err: unknown) => {
@@ -49,6 +51,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     config.log?.info({ endpoints }, 'storage: using etcd');
   } else {
     const file = path.join(config.dataDir, 'db', 'state.db');
+    const { SqliteStore } = await import('./sqlite/sqlite-store.js');
     store = await SqliteStore.open(file);
     config.log?.info({ file }, 'storage: using sqlite');
   }
