@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_HELP, parseAgentConfig, parseDuration, type AgentConfig } from './agent-command.js';
+import { AGENT_HELP, parseAgentConfig, parseDuration, type AgentConfig, type ContainerdAgentConfig } from './agent-command.js';
 import { UsageError } from './flags.js';
 
 const base = ['--runtime', 'fake', '--server', 'https://127.0.0.1:6443', '--token', 't'];
@@ -25,9 +25,32 @@ test('fake agent flags become a typed config with defaults', () => {
   assert.match(AGENT_HELP, /--runtime NAME/);
 });
 
+test('containerd agent flags (the default runtime) become a typed config with defaults', () => {
+  const c = parseAgentConfig(['--server', 'https://127.0.0.1:6443', '--token', 't']) as ContainerdAgentConfig;
+  assert.equal(c.runtime, 'containerd');
+  assert.equal(c.clusterName, 'default');
+  assert.equal(c.bridgeName, 'orch0');
+  assert.deepEqual(c.clusterDns, ['10.96.0.10']);
+  assert.equal(c.clusterDomain, 'cluster.local');
+  assert.equal(c.streamingPort, 10250);
+  assert.equal(c.podCidrFallback, undefined);
+  assert.ok(c.nodeName.length > 0);
+  assert.ok(c.dataDir.startsWith('/'));
+  const d = parseAgentConfig([
+    '--server', 'https://127.0.0.1:6443', '--runtime', 'containerd', '--data-dir', '/tmp/x', '--node-name', 'n1', '--cluster-dns', '10.96.0.10,10.96.0.11',
+    '--pod-cidr', '10.244.3.0/24', '--images-dir', '/tmp/img', '--registries-config', '/etc/orch/registries.yaml', '--node-ip', '127.0.0.1', '--streaming-port', '0',
+  ]) as ContainerdAgentConfig;
+  assert.deepEqual(
+    [d.dataDir, d.nodeName, d.clusterDns, d.podCidrFallback, d.imagesDir, d.registriesConfig, d.nodeIP, d.streamingPort],
+    ['/tmp/x', 'n1', ['10.96.0.10', '10.96.0.11'], '10.244.3.0/24', '/tmp/img', '/etc/orch/registries.yaml', '127.0.0.1', 0],
+  );
+});
+
 test('bad agent flags are refused with a message naming the flag', () => {
   const cases: [string, string[], RegExp][] = [
-    ['containerd is not in this build', ['--server', 'https://x:1', '--token', 't'], /the containerd runtime is not available in this build; use --runtime fake/],
+    ['bad cluster dns', ['--server', 'https://x:1', '--token', 't', '--cluster-dns', '10.96.0'], /--cluster-dns: "10.96.0" is not an IPv4 address/],
+    ['bad pod cidr', ['--server', 'https://x:1', '--token', 't', '--pod-cidr', '10.244.0.0/33'], /--pod-cidr/],
+    ['bad node name', ['--server', 'https://x:1', '--token', 't', '--node-name', 'Node_1'], /--node-name/],
     ['unknown runtime', ['--runtime', 'docker', '--server', 'https://x:1'], /--runtime: unknown runtime "docker"/],
     ['no server', ['--runtime', 'fake'], /--server .* or --kubeconfig is required/],
     ['plain http', ['--runtime', 'fake', '--server', 'http://x:1'], /HTTPS only/],

@@ -1,11 +1,16 @@
 /**
- * `orch agent`: joins nodes to a cluster. For now only the fake runtime exists — N fake
- * nodes that register, heartbeat and "run" their pods without containers, for scale
- * tests (`orch agent --runtime fake --nodes 1000 --server https://... --token ...`).
+ * `orch agent`: joins nodes to a cluster. `--runtime containerd` (the default) is a real
+ * node: its own containerd, pods with IPs on a bridge (`orch agent --server https://...
+ * --token ...`). `--runtime fake` is N kwok-style nodes that register, heartbeat and "run"
+ * their pods without containers, for scale tests (`--nodes 1000`).
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { ContainerdAgent } from '../agent/containerd-agent.js';
 import { FakeNodes } from '../agent/fake/fake-nodes.js';
+import { loadRegistriesFile, parseCidr, type RegistriesConfig } from '../agent/runtime/index.js';
 import { loadKubeconfig, type ClientConfig } from '../client/config.js';
 import { createLogger } from '../machinery/log.js';
 import { tryParseQuantity } from '../machinery/quantity.js';
@@ -23,6 +28,17 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: 'node-capacity', type: 'string', value: 'LIST', help: 'Capacity of each fake node', default: 'cpu=32,memory=256Gi,pods=110' },
   { name: 'heartbeat-interval', type: 'string', value: 'DURATION', help: 'How often each node renews its Lease', default: '10s' },
   { name: 'pod-start-delay', type: 'string', value: 'DURATION', help: 'How long a fake pod takes to become Running', default: '500ms' },
+  { name: 'data-dir', short: 'd', type: 'string', value: 'DIR', help: 'Where the agent keeps containerd, CNI state, pod logs and pod files (containerd runtime)', default: defaultDataDir() },
+  { name: 'node-name', type: 'string', value: 'NAME', help: 'Name of the Node to register (containerd runtime)', default: defaultNodeName() },
+  { name: 'cluster-name', type: 'string', value: 'NAME', help: 'Prefix of the host objects this node creates (cgroups /orch-NAME, CNI network orch-NAME)', default: 'default' },
+  { name: 'bridge', type: 'string', value: 'NAME', help: 'Name of the pod bridge device (at most 15 characters)', default: 'orch0' },
+  { name: 'cluster-dns', type: 'string', value: 'IP', help: 'Cluster DNS service IP that pods with dnsPolicy ClusterFirst use (comma-separated for several)', default: '10.96.0.10' },
+  { name: 'cluster-domain', type: 'string', value: 'DOMAIN', help: 'Cluster DNS domain', default: 'cluster.local' },
+  { name: 'pod-cidr', type: 'string', value: 'CIDR', help: "Pod CIDR to use when node IPAM has not assigned the node one (e.g. 10.244.0.0/24)" },
+  { name: 'node-ip', type: 'string', value: 'IP', help: "The node's InternalIP, where the API server reaches it for logs and exec (default: the first non-loopback IPv4)" },
+  { name: 'streaming-port', type: 'string', value: 'PORT', help: 'Port of the streaming server for logs/exec/port-forward (0 picks a free one)', default: '10250' },
+  { name: 'images-dir', type: 'string', value: 'DIR', help: 'Import every *.tar image archive here into containerd at start (air-gapped images)' },
+  { name: 'registries-config', type: 'string', value: 'PATH', help: 'registries.yaml with registry mirrors and plain-HTTP registries (k3s format)' },
   { name: 'keep-nodes', type: 'boolean', help: 'Leave the fake nodes registered on exit (they go NotReady and their pods are evicted) instead of deleting them' },
   { name: 'log-level', type: 'string', value: 'LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
   { name: 'help', short: 'h', type: 'boolean', help: 'Show this help' },
@@ -33,6 +49,28 @@ export const AGENT_HELP = renderHelp(
   'Start an orch agent: register nodes with an orch (or Kubernetes) API server and run their pods.',
   AGENT_FLAGS,
 );
+
+export interface ContainerdAgentConfig {
+  runtime: 'containerd';
+  server?: string;
+  token?: string;
+  caFile?: string;
+  kubeconfig?: string;
+  insecureSkipTlsVerify: boolean;
+  dataDir: string;
+  nodeName: string;
+  clusterName: string;
+  bridgeName: string;
+  clusterDns: string[];
+  clusterDomain: string;
+  podCidrFallback?: string;
+  nodeIP?: string;
+  streamingPort: number;
+  imagesDir?: string;
+  registriesConfig?: string;
+  heartbeatIntervalMs: number;
+  logLevel: string;
+}
 
 export interface AgentConfig {
   runtime: 'fake';
@@ -84,11 +122,22 @@ function parseCapacity(s: string): AgentConfig['capacity'] {
   return { ...def, ...out };
 }
 
-export function parseAgentConfig(argv: string[]): AgentConfig | 'help' {
+function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/orch/agent' : join(homedir(), '.orch', 'agent');
+}
+
+function defaultNodeName(): string {
+  return hostname().toLowerCase();
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export function parseAgentConfig(argv: string[]): AgentConfig | ContainerdAgentConfig | 'help' {
   const f = parseFlags(AGENT_FLAGS, argv);
   if (f.help) return 'help';
-  if (f.runtime === 'containerd') throw new UsageError('the containerd runtime is not available in this build; use --runtime fake');
-  if (f.runtime !== 'fake') throw new UsageError(`--runtime: unknown runtime ${JSON.stringify(f.runtime)} (want containerd or fake)`);
+  if (f.runtime !== 'fake' && f.runtime !== 'containerd') throw new UsageError(`--runtime: unknown runtime ${JSON.stringify(f.runtime)} (want containerd or fake)`);
   if (!f.server && !f.kubeconfig) throw new UsageError('--server (with --token) or --kubeconfig is required: where is the API server?');
   if (f.server !== undefined) {
     let url: URL;
@@ -100,6 +149,50 @@ export function parseAgentConfig(argv: string[]): AgentConfig | 'help' {
     if (url.protocol !== 'https:') throw new UsageError(`--server: the API server speaks HTTPS only, got ${JSON.stringify(f.server)}`);
   }
   if (f['ca-file'] && f['insecure-skip-tls-verify']) throw new UsageError('--ca-file and --insecure-skip-tls-verify contradict each other; give one');
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(f['log-level'])) throw new UsageError(`--log-level: unknown level ${JSON.stringify(f['log-level'])}`);
+  if (f.runtime === 'containerd') {
+    const nodeName = String(f['node-name']);
+    if (!NODE_NAME.test(nodeName)) throw new UsageError(`--node-name: ${JSON.stringify(nodeName)} is not a valid node name (lower-case letters, digits, '-' and '.')`);
+    const clusterName = String(f['cluster-name']);
+    if (!CLUSTER_NAME.test(clusterName)) throw new UsageError(`--cluster-name: ${JSON.stringify(clusterName)} must be 1-40 lower-case letters, digits or '-'`);
+    const bridgeName = String(f.bridge);
+    if (!/^[A-Za-z0-9_-]{1,15}$/.test(bridgeName)) throw new UsageError(`--bridge: ${JSON.stringify(bridgeName)} must be 1-15 letters, digits, '-' or '_'`);
+    const clusterDns = String(f['cluster-dns']).split(',').map((x) => x.trim()).filter(Boolean);
+    for (const ip of clusterDns) if (!IPV4.test(ip)) throw new UsageError(`--cluster-dns: ${JSON.stringify(ip)} is not an IPv4 address`);
+    if (f['pod-cidr'] !== undefined) {
+      try {
+        parseCidr(f['pod-cidr']);
+      } catch (err) {
+        throw new UsageError(`--pod-cidr: ${(err as Error).message}`);
+      }
+    }
+    if (f['node-ip'] !== undefined && !IPV4.test(f['node-ip'])) throw new UsageError(`--node-ip: ${JSON.stringify(f['node-ip'])} is not an IPv4 address`);
+    const streamingPort = Number(f['streaming-port']);
+    if (!Number.isInteger(streamingPort) || streamingPort < 0 || streamingPort > 65535) throw new UsageError(`--streaming-port: want a port number, got ${JSON.stringify(f['streaming-port'])}`);
+    const heartbeatIntervalMs = parseDuration(f['heartbeat-interval'], 'heartbeat-interval');
+    if (heartbeatIntervalMs < 100) throw new UsageError('--heartbeat-interval: must be at least 100ms');
+    return {
+      runtime: 'containerd',
+      nodeIP: f['node-ip'],
+      streamingPort,
+      server: f.server,
+      token: f.token,
+      caFile: f['ca-file'] ? resolve(f['ca-file']) : undefined,
+      kubeconfig: f.kubeconfig ? resolve(f.kubeconfig) : undefined,
+      insecureSkipTlsVerify: Boolean(f['insecure-skip-tls-verify']),
+      dataDir: resolve(String(f['data-dir'])),
+      nodeName,
+      clusterName,
+      bridgeName,
+      clusterDns,
+      clusterDomain: String(f['cluster-domain']).replace(/\.$/, ''),
+      podCidrFallback: f['pod-cidr'],
+      imagesDir: f['images-dir'] ? resolve(f['images-dir']) : undefined,
+      registriesConfig: f['registries-config'] ? resolve(f['registries-config']) : undefined,
+      heartbeatIntervalMs,
+      logLevel: f['log-level'],
+    };
+  }
   const nodes = Number(f.nodes);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new UsageError(`--nodes: want a whole number from 1 to ${MAX_NODES}, got ${JSON.stringify(f.nodes)}`);
   const prefix: string = f['node-name-prefix'];
@@ -107,7 +200,6 @@ export function parseAgentConfig(argv: string[]): AgentConfig | 'help' {
     throw new UsageError(`--node-name-prefix: ${JSON.stringify(prefix)} must be lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
   const heartbeatIntervalMs = parseDuration(f['heartbeat-interval'], 'heartbeat-interval');
   if (heartbeatIntervalMs < 100) throw new UsageError('--heartbeat-interval: must be at least 100ms');
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(f['log-level'])) throw new UsageError(`--log-level: unknown level ${JSON.stringify(f['log-level'])}`);
   return {
     runtime: 'fake',
     server: f.server,
@@ -126,19 +218,20 @@ export function parseAgentConfig(argv: string[]): AgentConfig | 'help' {
 }
 
 /** The client config: the kubeconfig's, overridden by whatever flags were given. */
-export async function agentClientConfig(config: AgentConfig): Promise<ClientConfig> {
+export async function agentClientConfig(config: AgentConfig | ContainerdAgentConfig): Promise<ClientConfig> {
   const base: ClientConfig = config.kubeconfig ? await loadKubeconfig(config.kubeconfig) : { server: config.server!, ca: '' };
   const ca = config.caFile ? await readFile(config.caFile, 'utf8') : base.ca;
   return { server: config.server ?? base.server, ca: config.insecureSkipTlsVerify ? '' : ca, token: config.token ?? base.token };
 }
 
-export async function runAgent(config: AgentConfig, signal: AbortSignal): Promise<void> {
+export async function runAgent(config: AgentConfig | ContainerdAgentConfig, signal: AbortSignal): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   const client = await agentClientConfig(config);
   if (config.insecureSkipTlsVerify) {
     client.insecureSkipTlsVerify = true;
     log.warn({ server: client.server }, "not verifying the API server's certificate (--insecure-skip-tls-verify)");
   }
+  if (config.runtime === 'containerd') return runContainerdAgent(config, client, log, signal);
   const fake = new FakeNodes({
     client,
     log,
@@ -155,6 +248,36 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal): Promis
   );
   try {
     await fake.run(signal);
+  } finally {
+    log.flush();
+  }
+}
+
+async function runContainerdAgent(config: ContainerdAgentConfig, client: ClientConfig, log: ReturnType<typeof createLogger>, signal: AbortSignal): Promise<void> {
+  let registries: RegistriesConfig | undefined;
+  if (config.registriesConfig) registries = await loadRegistriesFile(config.registriesConfig);
+  const agent = new ContainerdAgent({
+    client,
+    log,
+    nodeName: config.nodeName,
+    dataDir: config.dataDir,
+    clusterName: config.clusterName,
+    bridgeName: config.bridgeName,
+    clusterDns: config.clusterDns,
+    clusterDomain: config.clusterDomain,
+    podCidrFallback: config.podCidrFallback,
+    nodeIP: config.nodeIP,
+    streaming: { port: config.streamingPort },
+    imagesDir: config.imagesDir,
+    registries,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+  });
+  void agent.ready.then(
+    () => process.stdout.write(`orch agent: node ${config.nodeName} joined ${client.server} (containerd, data in ${config.dataDir})\n`),
+    () => undefined,
+  );
+  try {
+    await agent.run(signal);
   } finally {
     log.flush();
   }
