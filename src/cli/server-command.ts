@@ -8,6 +8,10 @@ import { createLogger } from '../machinery/log.js';
 import { parseCidr } from '../machinery/cidr.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { ContainerdAgent } from '../agent/containerd-agent.js';
+import { writeBuiltinImages } from '../agent/images/index.js';
+import { hostname } from 'node:os';
+import { intToIp } from '../machinery/cidr.js';
 import { parseDuration } from './agent-command.js';
 import { parseFlags, parsePort, parsePortRange, renderHelp, UsageError, type FlagSpec } from './flags.js';
 
@@ -25,6 +29,9 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'cluster-cidr', type: 'string', value: 'CIDR', help: 'IPv4 range for pod IPs', default: '10.244.0.0/16' },
   { name: 'service-node-port-range', type: 'string', value: 'RANGE', help: 'Port range for NodePort Services', default: '30000-32767' },
   { name: 'disable-agent', type: 'boolean', help: 'Run the control plane only, without a local node agent' },
+  { name: 'node-name', type: 'string', value: 'NAME', help: 'Name of the local node', default: hostname() },
+  { name: 'cluster-dns', type: 'string', value: 'IP', help: 'Cluster DNS address given to pods (default: the 10th address of the service CIDR)' },
+  { name: 'images-dir', type: 'string', value: 'DIR', help: 'Image tarballs imported into the local node at start (default <data-dir>/agent/images)' },
   { name: 'disable-scheduler', type: 'boolean', help: 'Do not run the scheduler' },
   { name: 'disable-controller-manager', type: 'boolean', help: 'Do not run the controllers' },
   { name: 'node-monitor-grace-period', type: 'string', value: 'DURATION', help: 'A node silent this long is marked NotReady/Unknown', default: '40s' },
@@ -47,6 +54,9 @@ export interface ServerConfig {
   clusterCidr: string;
   nodePortRange: [number, number];
   disableAgent: boolean;
+  nodeName: string;
+  clusterDns: string;
+  imagesDir?: string;
   disableScheduler: boolean;
   disableControllerManager: boolean;
   nodeMonitorGracePeriodMs: number;
@@ -84,6 +94,9 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
     clusterCidr: f['cluster-cidr'],
     nodePortRange: parsePortRange(f['service-node-port-range']),
     disableAgent: Boolean(f['disable-agent']),
+    nodeName: f['node-name'],
+    clusterDns: f['cluster-dns'] ?? intToIp(parseCidr(f['service-cidr']).base + 10),
+    imagesDir: f['images-dir'] ? resolve(f['images-dir']) : undefined,
     disableScheduler: Boolean(f['disable-scheduler']),
     disableControllerManager: Boolean(f['disable-controller-manager']),
     nodeMonitorGracePeriodMs: parseDuration(f['node-monitor-grace-period'], 'node-monitor-grace-period'),
@@ -92,8 +105,20 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
   };
 }
 
-export async function runServer(config: ServerConfig, signal: AbortSignal): Promise<void> {
+export async function runServer(config: ServerConfig, outer: AbortSignal): Promise<void> {
   const log = createLogger({ level: config.logLevel });
+  // A component that fails (say, the agent on a machine without containerd) stops the
+  // whole server with its error rather than leaving a half-working cluster.
+  const stopAll = new AbortController();
+  outer.addEventListener('abort', () => stopAll.abort(), { once: true });
+  const signal = stopAll.signal;
+  let failure: unknown;
+  const supervise = (name: string, run: Promise<void>) =>
+    run.catch((err) => {
+      log.error({ err, component: name }, 'component failed; stopping the server');
+      failure ??= err;
+      stopAll.abort();
+    });
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ dataDir: config.dataDir, datastoreEndpoint: config.datastoreEndpoint, log: log.child({ component: 'storage' }) });
   const api = new ApiServer({
@@ -114,15 +139,14 @@ export async function runServer(config: ServerConfig, signal: AbortSignal): Prom
     }
     const kubeconfig = config.writeKubeconfig ?? api.kubeconfigPath;
     process.stdout.write(`orch server is ready at ${api.url}\nkubeconfig written to ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}\n`);
-    if (!config.disableAgent) log.warn('the containerd node agent is not part of this build yet; join nodes with "orch agent --runtime fake"');
     // The control plane talks to the API server over HTTPS like any other client, so it
     // could run in another process or on another machine unchanged.
     const client = { server: api.url, ca: api.caPem, token: api.adminToken };
     const components: Promise<void>[] = [];
-    if (!config.disableScheduler) components.push(new Scheduler({ client, log }).run(signal));
+    if (!config.disableScheduler) components.push(supervise('scheduler', new Scheduler({ client, log }).run(signal)));
     if (!config.disableControllerManager)
       components.push(
-        new ControllerManager({
+        supervise('controller-manager', new ControllerManager({
           client,
           log: log.child({ component: 'controller-manager' }),
           config: {
@@ -130,13 +154,35 @@ export async function runServer(config: ServerConfig, signal: AbortSignal): Prom
             nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
             podEvictionTimeoutMs: config.podEvictionTimeoutMs,
           },
-        }).run(signal),
+        }).run(signal)),
       );
+    if (!config.disableAgent) {
+      // The local node: the same agent `orch agent --runtime containerd` runs, in-process.
+      const agentDir = join(config.dataDir, 'agent');
+      const imagesDir = config.imagesDir ?? join(agentDir, 'images');
+      // The test image (busybox) is always at hand, so a fresh cluster can run a pod offline.
+      if (!config.imagesDir) await writeBuiltinImages(imagesDir);
+      components.push(
+        supervise('agent', new ContainerdAgent({
+          client,
+          log: log.child({ component: 'agent' }),
+          nodeName: config.nodeName,
+          dataDir: agentDir,
+          clusterName: 'default',
+          clusterDns: config.clusterDns,
+          imagesDir,
+          nodeIP: '127.0.0.1',
+          // kubectl logs/exec/port-forward reach the node here, through the API server.
+          streaming: { port: 10250, host: '127.0.0.1' },
+        }).run(signal)),
+      );
+    }
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await Promise.all(components);
+    if (failure) throw failure;
   } finally {
     await api.stop();
     await store.close();
