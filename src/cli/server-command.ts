@@ -9,6 +9,7 @@ import { parseCidr } from '../machinery/cidr.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ContainerdAgent } from '../agent/containerd-agent.js';
+import { ServiceProxy } from '../proxy/index.js';
 import { writeBuiltinImages } from '../agent/images/index.js';
 import { hostname } from 'node:os';
 import { intToIp } from '../machinery/cidr.js';
@@ -174,6 +175,20 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           nodeIP: '127.0.0.1',
           // kubectl logs/exec/port-forward reach the node here, through the API server.
           streaming: { port: 10250, host: '127.0.0.1' },
+        }).run(signal)),
+      );
+      // Services in the kernel: ClusterIPs, NodePorts (also on 127.0.0.1), LoadBalancer IPs.
+      components.push(
+        supervise('proxy', new ServiceProxy({
+          client,
+          log: log.child({ component: 'proxy' }),
+          serviceCidr: config.serviceCidr,
+          clusterCidr: config.clusterCidr,
+          nodePortRange: config.nodePortRange,
+          nodeName: config.nodeName,
+          nodeIPs: ['127.0.0.1'],
+          chainPrefix: 'ORCH-',
+          minSyncIntervalMs: 1000,
         }).run(signal)),
       );
     }
