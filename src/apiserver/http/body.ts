@@ -2,7 +2,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../../machinery/errors.js';
-import { decodeKubernetesProtobuf } from '../protobuf/decode.js';
 import { bodyMediaType } from './negotiate.js';
 
 /** Kubernetes' limit for a request body. */
@@ -39,7 +38,7 @@ export function parseYamlDoc(buf: Buffer, what = 'the request body'): unknown {
 }
 
 /** Decodes an object body (create, update) in JSON, YAML or Kubernetes protobuf. */
-export function decodeObjectBody(contentType: string | undefined, buf: Buffer): any {
+export async function decodeObjectBody(contentType: string | undefined, buf: Buffer): Promise<any> {
   const type = bodyMediaType(contentType);
   switch (type) {
     case 'application/json':
@@ -50,7 +49,8 @@ export function decodeObjectBody(contentType: string | undefined, buf: Buffer): 
     case 'text/yaml':
       return parseYamlDoc(buf);
     case 'application/vnd.kubernetes.protobuf':
-      return decodeKubernetesProtobuf(buf);
+      // Loaded on first use: protobufjs and the schema cost ~10 MB most servers never need.
+      return (await import('../protobuf/decode.js')).decodeKubernetesProtobuf(buf);
     default:
       throw errors.unsupportedMediaType(contentType ?? '');
   }
