@@ -33,6 +33,8 @@ import { etcdStoreCreates, rawEtcdPuts, rawSqliteGrouped, sqliteStoreCreates, ty
 
 interface Sizes {
   creates: Record<number, number>;
+  /** Each create measurement (orch and its baselines) is repeated this often; medians are printed. */
+  createRounds: number;
   warmup: number;
   rate: number;
   rateSeconds: number;
@@ -51,6 +53,7 @@ interface Sizes {
 
 const FULL: Sizes = {
   creates: { 1: 1000, 10: 5000, 100: 10_000 },
+  createRounds: 3,
   warmup: 2000,
   rate: 100,
   rateSeconds: 10,
@@ -68,6 +71,7 @@ const FULL: Sizes = {
 
 const QUICK: Sizes = {
   creates: { 1: 200, 10: 1000, 100: 2000 },
+  createRounds: 1,
   warmup: 500,
   rate: 100,
   rateSeconds: 3,
@@ -175,6 +179,15 @@ function checkErrors(what: string, r: { errors: number; firstError?: string }): 
   if (r.errors) out(`  !! ${what}: ${r.errors} requests failed (first: ${r.firstError})`);
 }
 
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+const range = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(Math.min(...xs))}-${f(Math.max(...xs))}` : '');
+
+/** The round whose rate is the median one: its latencies stand for the set. */
+function medianRound<T>(rounds: T[], rate: (r: T) => number): T {
+  const m = median(rounds.map(rate));
+  return rounds.find((r) => rate(r) === m)!;
+}
+
 async function benchCreates(ctx: Ctx): Promise<void> {
   const { sizes, runner, target, backend } = ctx;
   await ensureNamespace(target, 'warm');
@@ -193,32 +206,62 @@ async function benchCreates(ctx: Ctx): Promise<void> {
     await runner.run('createLoad', { target: floorTarget, namespace: 'create', kind: 'configmap', concurrency: 10, count: sizes.warmup, prefix: 'w-' });
     for (const c of [1, 10, 100]) {
       const count = sizes.creates[c];
-      const r = await runner.run('createLoad', { target, namespace: 'create', kind: 'configmap', concurrency: c, count, prefix: `c${c}-` });
-      checkErrors(`creates c=${c}`, r);
-      const s = stats(r.latencies);
-      const rate = count / (r.elapsedMs / 1000);
       const opts = { concurrency: c, writes: count, valueBytes };
-      const raw: BenchResult = backend === 'sqlite' ? await rawSqliteGrouped(opts) : await rawEtcdPuts(ctx.etcd!.endpoint, opts);
-      // The Store layer alone (no HTTP, no registry): tells which layer the gap to raw is in.
-      const store: BenchResult = backend === 'sqlite' ? await sqliteStoreCreates(opts) : await etcdStoreCreates(ctx.etcd!.endpoint, opts);
-      const f = await runner.run('createLoad', { target: floorTarget, namespace: 'create', kind: 'configmap', concurrency: c, count, prefix: `c${c}-` });
-      const fl = stats(f.latencies);
-      const floorRate = count / (f.elapsedMs / 1000);
-      const ratio = rate / raw.writesPerSec;
+      // Rounds interleave orch and its baselines, so a burst of load from other processes
+      // hits one round of each rather than all of one measurement.
+      const rounds: { orch: Stats; orchRate: number; raw: BenchResult; store: BenchResult; https: Stats; httpsRate: number }[] = [];
+      for (let round = 0; round < sizes.createRounds; round++) {
+        const r = await runner.run('createLoad', { target, namespace: 'create', kind: 'configmap', concurrency: c, count, prefix: `c${c}-r${round}-` });
+        checkErrors(`creates c=${c}`, r);
+        const raw: BenchResult = backend === 'sqlite' ? await rawSqliteGrouped(opts) : await rawEtcdPuts(ctx.etcd!.endpoint, opts);
+        // The Store layer alone (no HTTP, no registry): tells which layer the gap to raw is in.
+        const store: BenchResult = backend === 'sqlite' ? await sqliteStoreCreates(opts) : await etcdStoreCreates(ctx.etcd!.endpoint, opts);
+        const f = await runner.run('createLoad', { target: floorTarget, namespace: 'create', kind: 'configmap', concurrency: c, count, prefix: `c${c}-r${round}-` });
+        rounds.push({ orch: stats(r.latencies), orchRate: count / (r.elapsedMs / 1000), raw, store, https: stats(f.latencies), httpsRate: count / (f.elapsedMs / 1000) });
+      }
+      const rate = median(rounds.map((r) => r.orchRate));
+      const rawRate = median(rounds.map((r) => r.raw.writesPerSec));
+      const storeRate = median(rounds.map((r) => r.store.writesPerSec));
+      const httpsRate = median(rounds.map((r) => r.httpsRate));
+      const ratio = rate / rawRate;
+      const o = medianRound(rounds, (r) => r.orchRate).orch;
+      const rw = medianRound(rounds, (r) => r.raw.writesPerSec).raw;
+      const st = medianRound(rounds, (r) => r.store.writesPerSec).store;
+      const fl = medianRound(rounds, (r) => r.httpsRate).https;
       const judged = c === 100;
       const rateTarget = backend === 'sqlite' && judged ? `>= ${int(TARGET.createsPerSecSqlite)} ${verdict(rate >= TARGET.createsPerSecSqlite)}` : '';
       const ratioTarget = judged ? `>= ${TARGET.createRatio * 100}% ${verdict(ratio >= TARGET.createRatio)}` : '';
-      rows.push([String(c), int(count), int(rate), ms(s.p50), ms(s.p99), rateTarget, int(raw.writesPerSec), pct(ratio), ratioTarget]);
-      baseRows.push([String(c), int(raw.writesPerSec), ms(raw.p50Ms), ms(raw.p99Ms), int(store.writesPerSec), ms(store.p50Ms), ms(store.p99Ms), int(floorRate), ms(fl.p50), ms(fl.p99), pct(rate / floorRate)]);
-      results.push({ concurrency: c, count, createsPerSec: rate, latency: s, raw, store, httpsFloor: { writesPerSec: floorRate, latency: fl }, ratio, errors: r.errors });
+      const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
+      rows.push([
+        String(c),
+        int(count),
+        int(rate),
+        range(rounds.map((r) => r.orchRate), k),
+        ms(o.p50),
+        ms(o.p99),
+        rateTarget,
+        int(rawRate),
+        pct(ratio),
+        range(rounds.map((r) => r.orchRate / r.raw.writesPerSec), pct),
+        ratioTarget,
+      ]);
+      baseRows.push([String(c), int(rawRate), ms(rw.p50Ms), ms(rw.p99Ms), int(storeRate), ms(st.p50Ms), ms(st.p99Ms), int(httpsRate), ms(fl.p50), ms(fl.p99), pct(rate / httpsRate)]);
+      results.push({ concurrency: c, count, createsPerSec: rate, latency: o, rawPerSec: rawRate, storePerSec: storeRate, httpsFloorPerSec: httpsRate, ratio, rounds });
     }
   } finally {
     await floor.close();
   }
+  const n = sizes.createRounds;
   const rawName = backend === 'sqlite' ? 'sqlite raw grouped insert (synchronous=FULL, WAL)' : 'etcd raw put';
-  table(`1. Create throughput, ConfigMaps (${valueBytes} B stored), ${backend}`, ['clients', 'creates', 'creates/s', 'p50 ms', 'p99 ms', 'target', 'raw/s', 'orch/raw', 'target'], rows, [
-    `raw = ${rawName}: same concurrency, count and value size, measured right after the orch run`,
-  ]);
+  table(
+    `1. Create throughput, ConfigMaps (${valueBytes} B stored), ${backend}${n > 1 ? `: median of ${n} rounds, each orch run followed by its baselines` : ''}`,
+    ['clients', 'creates', 'creates/s', 'range', 'p50 ms', 'p99 ms', 'target', 'raw/s', 'orch/raw', 'range', 'target'],
+    rows,
+    [
+      `raw = ${rawName}: same concurrency, count and value size`,
+      'p50/p99 from the median round; orch/raw range = per-round ratios (orch and raw measured back to back)',
+    ],
+  );
   table(
     `1b. Baselines for the same creates (what each layer alone does), ${backend}`,
     ['clients', 'raw/s', 'raw p50', 'raw p99', 'store/s', 'store p50', 'store p99', 'https/s', 'https p50', 'https p99', 'orch/https'],
@@ -228,7 +271,7 @@ async function benchCreates(ctx: Ctx): Promise<void> {
       'https = bare node:https server in this process, same cert and client, JSON.parse + JSON.stringify of the body, no storage: the HTTPS floor',
     ],
   );
-  ctx.summary.create = { valueBytes, results };
+  ctx.summary.create = { valueBytes, rounds: n, results };
 }
 
 async function benchFixedRate(ctx: Ctx): Promise<void> {
@@ -317,6 +360,13 @@ async function benchWatch(ctx: Ctx): Promise<void> {
     ],
   );
   ctx.summary.watch = { watchers: sizes.watchers, writes: sizes.watchWrites, rate: sizes.watchRate, latency: s, writeLatency: w, expected: r.expected, received: r.received };
+}
+
+/** Other processes' CPU use skews every number here; the load average shows when it did. */
+function loadNote(when: string): string {
+  const [one, five] = os.loadavg();
+  const busy = one > os.cpus().length / 2 ? ' (busy machine: other processes compete for the CPUs, expect lower numbers)' : '';
+  return `load average ${when}: ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min) on ${os.cpus().length} CPUs${busy}`;
 }
 
 function clientNote(mode: ClientMode): string {
@@ -500,16 +550,21 @@ async function main(): Promise<void> {
   const runner = values.client === 'inline' ? inlineRunner() : workerRunner();
   out(`orch API benchmarks${values.quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${backends.join(' + ')}`);
   out(clientNote(runner.mode) + (backends.includes('etcd') ? ' (and etcd, on the etcd runs)' : ''));
-  const summary: Record<string, unknown> = { node: process.version, cpus: os.cpus().length, client: runner.mode, quick: values.quick, targets: TARGET };
+  out(loadNote('before'));
+  const summary: Record<string, unknown> = { node: process.version, cpus: os.cpus().length, client: runner.mode, quick: values.quick, targets: TARGET, loadBefore: os.loadavg() };
   try {
     for (const b of backends) {
       out('');
       out(`=== backend: ${b} ===`);
+      out(loadNote(`at the start of ${b}`));
       summary[b] = await runBackend(b, sizes, runner, sections);
     }
   } finally {
     await runner.close();
   }
+  out('');
+  out(loadNote('after'));
+  summary.loadAfter = os.loadavg();
   if (values.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
 }
 
