@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Builds orch and runs its benchmarks: the bare storage baselines, then the API benchmarks
-# on SQLite and etcd. Numbers, not pass/fail: each prints its targets next to its results.
-# Usage: scripts/bench.sh [api.js flags, e.g. --quick, --backend sqlite, --client inline, --json]
+# Builds orch and runs every benchmark. Numbers, not pass/fail: each prints its targets and
+# baselines measured in the same run. Benchmarks that need root and kernel features (proxy)
+# run only as root. Usage: scripts/bench.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-# tsc still writes every file it could compile when another part of the tree has type
-# errors; benchmark those rather than refuse, but say so.
-if ! npx tsc -p tsconfig.json; then
-  echo "bench: tsc reported errors (above); benchmarking the JavaScript it emitted anyway" >&2
-fi
+npm run build --silent
+quick=()
+[ "${1:-}" = "--quick" ] && quick=(--quick)
 
 echo "== storage baselines (bench/storage-raw.ts) =="
 node dist/bench/storage-raw.js
-echo
-echo "== API benchmarks (bench/api.ts) =="
-exec node dist/bench/api.js --backend both "$@"
+echo; echo "== API server (bench/api.ts) =="
+node dist/bench/api.js --backend both "${quick[@]}"
+echo; echo "== scheduler, 5,000 nodes / 10,000 pods (bench/scheduler.ts) =="
+node dist/bench/scheduler.js --nodes 5000 --pods 10000
+echo; echo "== 1,000-replica Deployment on fake nodes (bench/deployment.ts) =="
+node dist/bench/deployment.js --replicas 1000 --nodes 100
+echo; echo "== cluster DNS (bench/dns.ts) =="
+node dist/bench/dns.js
+echo; echo "== ingress vs direct (bench/ingress.ts) =="
+node dist/bench/ingress.js
+if [ "$(id -u)" -eq 0 ]; then
+  echo; echo "== service proxy: rule sync and data path (bench/proxy.ts) =="
+  node dist/bench/proxy.js
+fi
