@@ -150,7 +150,6 @@ interface Ctx {
   target: Target;
   /** The in-process server's data dir (its TLS files are reused by the HTTPS floor). */
   dataDir: string;
-  etcd?: EtcdServer;
   summary: Record<string, unknown>;
 }
 
@@ -199,6 +198,11 @@ async function benchCreates(ctx: Ctx): Promise<void> {
   const tls = join(ctx.dataDir, 'tls');
   const floor = await startHttpsFloor(await readFile(join(tls, 'serving.crt'), 'utf8'), await readFile(join(tls, 'serving.key'), 'utf8'));
   const floorTarget: Target = { ...target, url: floor.url };
+  // The etcd baselines get an etcd of their own: their 100,000+ keys would otherwise sit in
+  // orch's etcd (under /registry/, streamed to its watch, compacted by its compactor) and
+  // slow the later sections.
+  const baseEtcd = backend === 'etcd' ? await startEtcdTracked() : undefined;
+  const baseEtcdDone = baseEtcd ? onInterrupt(() => baseEtcd.stop()) : () => undefined;
   const rows: string[][] = [];
   const baseRows: string[][] = [];
   const results: unknown[] = [];
@@ -213,9 +217,9 @@ async function benchCreates(ctx: Ctx): Promise<void> {
       for (let round = 0; round < sizes.createRounds; round++) {
         const r = await runner.run('createLoad', { target, namespace: 'create', kind: 'configmap', concurrency: c, count, prefix: `c${c}-r${round}-` });
         checkErrors(`creates c=${c}`, r);
-        const raw: BenchResult = backend === 'sqlite' ? await rawSqliteGrouped(opts) : await rawEtcdPuts(ctx.etcd!.endpoint, opts);
+        const raw: BenchResult = baseEtcd ? await rawEtcdPuts(baseEtcd.endpoint, opts) : await rawSqliteGrouped(opts);
         // The Store layer alone (no HTTP, no registry): tells which layer the gap to raw is in.
-        const store: BenchResult = backend === 'sqlite' ? await sqliteStoreCreates(opts) : await etcdStoreCreates(ctx.etcd!.endpoint, opts);
+        const store: BenchResult = baseEtcd ? await etcdStoreCreates(baseEtcd.endpoint, opts) : await sqliteStoreCreates(opts);
         const f = await runner.run('createLoad', { target: floorTarget, namespace: 'create', kind: 'configmap', concurrency: c, count, prefix: `c${c}-r${round}-` });
         rounds.push({ orch: stats(r.latencies), orchRate: count / (r.elapsedMs / 1000), raw, store, https: stats(f.latencies), httpsRate: count / (f.elapsedMs / 1000) });
       }
@@ -250,9 +254,11 @@ async function benchCreates(ctx: Ctx): Promise<void> {
     }
   } finally {
     await floor.close();
+    baseEtcdDone();
+    await baseEtcd?.stop();
   }
   const n = sizes.createRounds;
-  const rawName = backend === 'sqlite' ? 'sqlite raw grouped insert (synchronous=FULL, WAL)' : 'etcd raw put';
+  const rawName = backend === 'sqlite' ? 'sqlite raw grouped insert (synchronous=FULL, WAL)' : 'etcd raw put (on a second, otherwise idle etcd)';
   table(
     `1. Create throughput, ConfigMaps (${valueBytes} B stored), ${backend}${n > 1 ? `: median of ${n} rounds, each orch run followed by its baselines` : ''}`,
     ['clients', 'creates', 'creates/s', 'range', 'p50 ms', 'p99 ms', 'target', 'raw/s', 'orch/raw', 'range', 'target'],
@@ -486,7 +492,7 @@ async function runBackend(backend: Backend, sizes: Sizes, runner: LoadRunner, se
       etcd = backend === 'etcd' ? await startEtcdTracked() : undefined;
       server = await startTestServer(backend, { dataDir, etcd });
       const target: Target = { url: server.api.url, ca: server.api.caPem, token: server.api.adminToken };
-      const ctx: Ctx = { backend, sizes, runner, target, dataDir, etcd, summary };
+      const ctx: Ctx = { backend, sizes, runner, target, dataDir, summary };
       if (sections.has('create')) await benchCreates(ctx);
       if (sections.has('rate')) await benchFixedRate(ctx);
       if (sections.has('list')) await benchList(ctx);
