@@ -36,6 +36,9 @@ export class EtcdStore implements Store {
       hosts: opts.endpoints,
       credentials: opts.credentials,
       dialTimeout: timeout,
+      // A start-up list of every key can be far larger than gRPC's 4 MiB default (10,000
+      // pods is ~8.5 MB); the range is read whole, so lift the limit.
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
       // Streams (watches) live as long as they are needed; only unary calls get a deadline.
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     });
