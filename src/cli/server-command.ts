@@ -9,7 +9,7 @@ import { parseCidr } from '../machinery/cidr.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ContainerdAgent } from '../agent/containerd-agent.js';
-import { ServiceProxy } from '../proxy/index.js';
+import { chainPrefixProblem, ServiceProxy } from '../proxy/index.js';
 import { writeBuiltinImages } from '../agent/images/index.js';
 import { hostname } from 'node:os';
 import { intToIp } from '../machinery/cidr.js';
@@ -17,6 +17,10 @@ import { parseDuration } from './agent-command.js';
 import { parseFlags, parsePort, parsePortRange, renderHelp, UsageError, type FlagSpec } from './flags.js';
 
 const defaultDataDir = () => (process.getuid?.() === 0 ? '/var/lib/orch/server' : join(homedir(), '.orch', 'server'));
+
+/** Parts of `orch server` that `--disable` turns off (k3s spells these coredns, traefik...). */
+export const DISABLEABLE = ['dns', 'ingress', 'proxy', 'local-storage'] as const;
+export type Disableable = (typeof DISABLEABLE)[number];
 
 export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'data-dir', short: 'd', type: 'string', value: 'DIR', help: 'Folder for state: database, certificates, kubeconfig', default: defaultDataDir() },
@@ -33,6 +37,11 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-name', type: 'string', value: 'NAME', help: 'Name of the local node', default: hostname() },
   { name: 'cluster-dns', type: 'string', value: 'IP', help: 'Cluster DNS address given to pods (default: the 10th address of the service CIDR)' },
   { name: 'images-dir', type: 'string', value: 'DIR', help: 'Image tarballs imported into the local node at start (default <data-dir>/agent/images)' },
+  { name: 'disable', type: 'string', multiple: true, value: 'PART', help: `Do not run a packaged part: ${'${'}DISABLEABLE.join(', ')} (repeatable or comma-separated)` },
+  { name: 'cluster-name', type: 'string', value: 'NAME', help: 'Prefix of host objects the local node creates (cgroup /orch-NAME, CNI network)', default: 'default' },
+  { name: 'bridge-name', type: 'string', value: 'DEV', help: 'Network bridge of the local node (at most 15 characters)', default: 'orch0' },
+  { name: 'kubelet-port', type: 'string', value: 'PORT', help: 'Port of the local node\'s streaming server for logs/exec/port-forward (0 picks a free port)', default: '10250' },
+  { name: 'proxy-chain-prefix', type: 'string', value: 'PREFIX', help: 'Prefix of the iptables chains the service proxy owns', default: 'ORCH-' },
   { name: 'disable-scheduler', type: 'boolean', help: 'Do not run the scheduler' },
   { name: 'disable-controller-manager', type: 'boolean', help: 'Do not run the controllers' },
   { name: 'node-monitor-grace-period', type: 'string', value: 'DURATION', help: 'A node silent this long is marked NotReady/Unknown', default: '40s' },
@@ -58,6 +67,11 @@ export interface ServerConfig {
   nodeName: string;
   clusterDns: string;
   imagesDir?: string;
+  disabled: Set<Disableable>;
+  clusterName: string;
+  bridgeName: string;
+  kubeletPort: number;
+  proxyChainPrefix: string;
   disableScheduler: boolean;
   disableControllerManager: boolean;
   nodeMonitorGracePeriodMs: number;
@@ -81,6 +95,16 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
     mode = parseInt(f['write-kubeconfig-mode'], 8);
   }
   if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(f['log-level'])) throw new UsageError(`--log-level: unknown level ${JSON.stringify(f['log-level'])}`);
+  const disabled = new Set<Disableable>();
+  for (const part of (f.disable ?? []).flatMap((v: string) => v.split(',')).map((v: string) => v.trim()).filter(Boolean)) {
+    if (!(DISABLEABLE as readonly string[]).includes(part)) throw new UsageError(`--disable: unknown part ${JSON.stringify(part)} (want one of ${DISABLEABLE.join(', ')})`);
+    disabled.add(part as Disableable);
+  }
+  if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(f['cluster-name'])) throw new UsageError(`--cluster-name: ${JSON.stringify(f['cluster-name'])} is not a lower-case name of at most 32 letters, digits and '-'`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(f['bridge-name'])) throw new UsageError(`--bridge-name: ${JSON.stringify(f['bridge-name'])} is not a network device name (1-15 letters, digits, '_', '.', '-')`);
+  
+  const prefixProblem = chainPrefixProblem(f['proxy-chain-prefix']);
+  if (prefixProblem) throw new UsageError(`--proxy-chain-prefix: ${prefixProblem}`);
   const endpoint = f['datastore-endpoint'];
   if (endpoint !== undefined && !/^(https?|etcd):\/\//.test(endpoint)) throw new UsageError(`--datastore-endpoint: unsupported URL ${JSON.stringify(endpoint)} (want http://host:2379 for etcd)`);
   return {
@@ -98,6 +122,11 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
     nodeName: f['node-name'],
     clusterDns: f['cluster-dns'] ?? intToIp(parseCidr(f['service-cidr']).base + 10),
     imagesDir: f['images-dir'] ? resolve(f['images-dir']) : undefined,
+    disabled,
+    clusterName: f['cluster-name'],
+    bridgeName: f['bridge-name'],
+    kubeletPort: parsePort(f['kubelet-port'], 'kubelet-port'),
+    proxyChainPrefix: f['proxy-chain-prefix'],
     disableScheduler: Boolean(f['disable-scheduler']),
     disableControllerManager: Boolean(f['disable-controller-manager']),
     nodeMonitorGracePeriodMs: parseDuration(f['node-monitor-grace-period'], 'node-monitor-grace-period'),
@@ -169,14 +198,17 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           log: log.child({ component: 'agent' }),
           nodeName: config.nodeName,
           dataDir: agentDir,
-          clusterName: 'default',
+          clusterName: config.clusterName,
+          bridgeName: config.bridgeName,
           clusterDns: config.clusterDns,
           imagesDir,
           nodeIP: '127.0.0.1',
           // kubectl logs/exec/port-forward reach the node here, through the API server.
-          streaming: { port: 10250, host: '127.0.0.1' },
+          streaming: { port: config.kubeletPort, host: '127.0.0.1' },
         }).run(signal)),
       );
+    }
+    if (!config.disableAgent && !config.disabled.has('proxy')) {
       // Services in the kernel: ClusterIPs, NodePorts (also on 127.0.0.1), LoadBalancer IPs.
       components.push(
         supervise('proxy', new ServiceProxy({
@@ -187,7 +219,7 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           nodePortRange: config.nodePortRange,
           nodeName: config.nodeName,
           nodeIPs: ['127.0.0.1'],
-          chainPrefix: 'ORCH-',
+          chainPrefix: config.proxyChainPrefix,
           minSyncIntervalMs: 1000,
         }).run(signal)),
       );

@@ -40,11 +40,17 @@ const PREFIX_RE = /^[A-Za-z][A-Za-z0-9-]{1,12}-$/;
 /** The longest fixed suffix (`NODEPORTS`) plus the shortest hashed one (`SVC-` + 8) must fit in 28. */
 const MAX_CHAIN = 28;
 
+/** Why a chain prefix is unusable, or undefined when it is fine. */
+export function chainPrefixProblem(prefix: string): string | undefined {
+  return PREFIX_RE.test(prefix) ? undefined : `chainPrefix ${JSON.stringify(prefix)} must be 3-14 letters, digits or dashes, start with a letter and end with "-"`;
+}
+
 export const isLoopback = (ip: string): boolean => ip.startsWith('127.');
 
 export function resolveRulesConfig(c: RulesConfig): ResolvedRulesConfig {
   const problems: string[] = [];
-  if (!PREFIX_RE.test(c.chainPrefix)) problems.push(`chainPrefix ${JSON.stringify(c.chainPrefix)} must be 3-14 letters, digits or dashes, start with a letter and end with "-"`);
+  const prefixProblem = chainPrefixProblem(c.chainPrefix);
+  if (prefixProblem) problems.push(prefixProblem);
   const cidr = (what: string, text: string | undefined): Cidr | undefined => {
     if (text === undefined) return undefined;
     try {

@@ -359,6 +359,16 @@ describe('renderDelta', () => {
     assert.deepEqual(empty.tables, fresh.tables);
   });
 
+  it('a full sync with no services still writes MARK-MASQ (the fixed chains jump to it)', async () => {
+    const want = buildRules({ services: [], endpointSlices: [] }, cfg);
+    const fresh = new FakeIptables();
+    await fresh.restore(renderDelta(want));
+    const ipt = new FakeIptables();
+    for (const p of planFullSync(want, emptyKernelState(), 2)) await ipt.restore(p);
+    assert.deepEqual(ipt.tables, fresh.tables);
+    assert.ok(ipt.userChains().includes(`nat/${cfg.prefix}MARK-MASQ`), ipt.userChains().join(' '));
+  });
+
   it('cleanup input removes every chain and hook of ours and nothing else', async () => {
     const ipt = new FakeIptables();
     await ipt.restore('*nat\n:OTHER - [0:0]\n-A OUTPUT -j OTHER\nCOMMIT\n');

@@ -353,7 +353,8 @@ export function planSync(next: Rules, base: { prev: Rules } | { kernel: KernelSt
   let decl: string[] = [];
   let count = 0;
   const cut = () => {
-    if (count) parts.push(...batches([[...decl, ...cur]], 'nat'));
+    // cur, not count: the first batch may hold only MARK-MASQ (no service chain changed).
+    if (cur.length) parts.push(...batches([[...decl, ...cur]], 'nat'));
     cur = [];
     decl = [];
     count = 0;

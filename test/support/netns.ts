@@ -53,13 +53,15 @@ export interface TestRanges {
   sinkHostIp: string;
   serviceCidr: string;
   nodePortRange: [number, number];
+  /** With `clusterCidr: true`: pods' 10.252.R.0/24 (one node's worth). */
+  clusterCidr?: string;
 }
 
 /**
  * Picks ranges nothing on the machine uses; throws if every try clashes. `serviceBits`
  * below 24 (benchmarks with thousands of Services) takes the service CIDR from 10.104-111.
  */
-export async function pickTestRanges(opts: { serviceBits?: number } = {}): Promise<TestRanges> {
+export async function pickTestRanges(opts: { serviceBits?: number; clusterCidr?: boolean } = {}): Promise<TestRanges> {
   const bits = opts.serviceBits ?? 24;
   if (bits < 16 || bits > 24) throw new Error('serviceBits must be 16-24');
   const used = await usedPrefixes();
@@ -67,7 +69,7 @@ export async function pickTestRanges(opts: { serviceBits?: number } = {}): Promi
     const r = 2 + Math.floor(Math.random() * 250);
     const block = 2 ** (24 - bits);
     const serviceCidr = bits === 24 ? `10.97.${r}.0/24` : `10.${104 + Math.floor(Math.random() * 8)}.${block * Math.floor(Math.random() * (256 / block))}.0/${bits}`;
-    const mine = [`10.250.${r}.0/24`, `10.251.${r}.0/24`, serviceCidr];
+    const mine = [`10.250.${r}.0/24`, `10.251.${r}.0/24`, serviceCidr, ...(opts.clusterCidr ? [`10.252.${r}.0/24`] : [])];
     const clash = mine.find((m) => used.some((u) => overlaps(m, u)));
     if (clash) continue;
     return {
@@ -78,6 +80,7 @@ export async function pickTestRanges(opts: { serviceBits?: number } = {}): Promi
       sinkHostIp: `10.251.${r}.1`,
       serviceCidr,
       nodePortRange: [30000 + r * 10, 30000 + r * 10 + 9],
+      clusterCidr: opts.clusterCidr ? mine[3] : undefined,
     };
   }
   throw new Error(`no free test range: the machine routes ${used.join(', ')}`);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd } from './etcd.js';
+import { pickTestRanges } from './netns.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ORCH_BIN = join(REPO, 'bin', 'orch.js');
@@ -29,7 +30,7 @@ export interface OrchServer {
   proc: ChildProcess;
   output(): string;
   kubectl(args: string[], opts?: { input?: string; env?: Record<string, string>; allowFail?: boolean }): Promise<KubectlResult>;
-  /** Stops the server (SIGTERM, then SIGKILL after 10 s) keeping its data. */
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s, 60 s with a node) keeping its data. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the server again on the same data dir (and etcd). */
   restart(): Promise<OrchServer>;
@@ -42,11 +43,45 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export async function startOrchServer(opts: { backend?: 'sqlite' | 'etcd'; dataDir?: string; etcd?: { endpoint: string; stop(): Promise<void> }; extraArgs?: string[] } = {}): Promise<OrchServer> {
+/**
+ * Flags that give a server's local node names and ranges of its own (cgroup and CNI
+ * network, bridge, iptables chains, pod and service CIDRs, node ports, streaming port), so
+ * end-to-end tests can run servers with real nodes side by side.
+ */
+export async function isolatedNodeArgs(): Promise<{ id: string; args: string[]; nodeName: string; serviceCidr: string; clusterCidr: string; nodePortRange: [number, number] }> {
+  const r = await pickTestRanges({ clusterCidr: true });
+  const nodeName = `e2e-${r.id}`;
+  const args = [
+    '--node-name', nodeName,
+    '--cluster-name', nodeName,
+    '--bridge-name', `orch-${r.id}`,
+    '--kubelet-port', '0',
+    '--proxy-chain-prefix', `OE${r.id.toUpperCase()}-`,
+    '--service-cidr', r.serviceCidr,
+    '--cluster-cidr', r.clusterCidr!,
+    '--service-node-port-range', `${r.nodePortRange[0]}-${r.nodePortRange[1]}`,
+  ];
+  return { id: r.id, args, nodeName, serviceCidr: r.serviceCidr, clusterCidr: r.clusterCidr!, nodePortRange: r.nodePortRange };
+}
+
+export interface OrchServerOptions {
+  backend?: 'sqlite' | 'etcd';
+  dataDir?: string;
+  etcd?: { endpoint: string; stop(): Promise<void> };
+  /**
+   * Run the local node (containerd, proxy...) with these flags, e.g. from
+   * isolatedNodeArgs(); absent: `--disable-agent`.
+   */
+  nodeArgs?: string[];
+  /** Last, so they override the defaults. */
+  extraArgs?: string[];
+}
+
+export async function startOrchServer(opts: OrchServerOptions = {}): Promise<OrchServer> {
   const kubectlPath = findKubectl();
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'orch-e2e-')));
   const etcd = opts.backend === 'etcd' ? (opts.etcd ?? (await startEtcd())) : undefined;
-  const args = [ORCH_BIN, 'server', '--data-dir', dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1', '--disable-agent', '--log-level', 'warn', ...(opts.extraArgs ?? [])];
+  const args = [ORCH_BIN, 'server', '--data-dir', dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1', ...(opts.nodeArgs ?? ['--disable-agent']), '--log-level', 'warn', ...(opts.extraArgs ?? [])];
   if (etcd) args.push('--datastore-endpoint', etcd.endpoint);
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -111,7 +146,8 @@ export async function startOrchServer(opts: { backend?: 'sqlite' | 'etcd'; dataD
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
       proc.kill(signal);
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      // A server with a node stops every pod (grace periods) and cleans the host first.
+      const t = setTimeout(() => proc.kill('SIGKILL'), opts.nodeArgs ? 60_000 : 10_000);
       await exited;
       clearTimeout(t);
     },
