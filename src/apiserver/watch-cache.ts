@@ -50,6 +50,8 @@ export class TooOldError extends Error {
 }
 
 const decoder = new TextDecoder();
+/** Keys per list call when the cache loads the store (see load()). */
+const LOAD_PAGE = 2_000;
 
 export interface WatchCacheOptions {
   /** How many recent events to keep for watches that resume from an older revision. */
@@ -191,7 +193,7 @@ export class WatchCacheSet {
   constructor(
     private readonly store: Store,
     private readonly rootPrefix: string,
-    private readonly opts: WatchCacheOptions & { replayRevisions?: number } = {},
+    private readonly opts: WatchCacheOptions & { replayRevisions?: number; loadPageSize?: number } = {},
   ) {}
 
   add(prefix: string): ResourceCache {
@@ -204,6 +206,30 @@ export class WatchCacheSet {
     return this.revision;
   }
 
+  /**
+   * Reads everything under the root as of `revision` into per-resource entries, in pages,
+   * so a large store is never one response (etcd's gRPC messages, a 10,000-pod SQLite
+   * result) nor one peak of undecoded values. Returns the revision read at.
+   */
+  private async load(revision: number, byCache: Map<ResourceCache, Entry[]>): Promise<number> {
+    let after: string | undefined;
+    let at = revision || undefined;
+    for (;;) {
+      const page = await this.store.list(this.rootPrefix, { revision: at, limit: this.opts.loadPageSize ?? LOAD_PAGE, after });
+      // Every later page is read at the first page's revision: one consistent snapshot.
+      at = page.revision;
+      for (const kv of page.items) {
+        const c = this.cacheFor(kv.key);
+        if (!c) continue;
+        let arr = byCache.get(c);
+        if (!arr) byCache.set(c, (arr = []));
+        arr.push(decodeEntry(kv.key, kv.value, kv.modRevision));
+      }
+      if (!page.more || page.items.length === 0) return page.revision;
+      after = page.items[page.items.length - 1].key;
+    }
+  }
+
   async start(): Promise<void> {
     const current = await this.store.currentRevision();
     const compacted = await this.store.compactedRevision();
@@ -211,22 +237,13 @@ export class WatchCacheSet {
     // Start a little in the past (never before revision 1, which a list would read as
     // "now") so the history covers what clients saw before a restart.
     let from = Math.min(Math.max(compacted, current - replay, 1), current);
-    let listed;
+    const byCache = new Map<ResourceCache, Entry[]>();
     try {
-      listed = await this.store.list(this.rootPrefix, { revision: from || undefined });
+      from = await this.load(from, byCache);
     } catch (err) {
       if (!isStorageError(err, 'Compacted')) throw err;
-      from = current;
-      listed = await this.store.list(this.rootPrefix, { revision: current || undefined });
-    }
-    from = listed.revision;
-    const byCache = new Map<ResourceCache, Entry[]>();
-    for (const kv of listed.items) {
-      const c = this.cacheFor(kv.key);
-      if (!c) continue;
-      let arr = byCache.get(c);
-      if (!arr) byCache.set(c, (arr = []));
-      arr.push(decodeEntry(kv.key, kv.value, kv.modRevision));
+      byCache.clear();
+      from = await this.load(current, byCache);
     }
     for (const c of this.caches) c.reset(byCache.get(c) ?? [], from);
     this.revision = from;
