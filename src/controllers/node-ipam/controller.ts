@@ -55,7 +55,10 @@ export class NodeIpamController implements Controller {
     for (const n of this.d.nodes.list()) this.take(n.metadata!.name!, podCidrsOf(n));
     this.d.log.info({ clusterCidr: this.d.clusterCidr, maskSize: this.d.nodeCidrMaskSize, free: this.set.free }, 'node IPAM starting');
     await runWorkers(this.queue, this.d.workers, (k) => this.sync(k), signal, (key, err) =>
-      this.d.log.warn({ node: key, err: (err as Error).message }, 'assigning pod CIDR failed; will retry'),
+      // A conflict is the node agent writing the Node at the same moment: routine, retried.
+      err instanceof ApiError && err.reason === 'Conflict'
+        ? this.d.log.debug({ node: key }, 'pod CIDR assignment conflicted with another write; retrying')
+        : this.d.log.warn({ node: key, err: (err as Error).message }, 'assigning pod CIDR failed; will retry'),
     );
   }
 
