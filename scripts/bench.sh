@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds orch and runs every benchmark. Numbers, not pass/fail: each prints its targets and
-# baselines measured in the same run. Benchmarks that need root and kernel features (proxy)
-# run only as root. Usage: scripts/bench.sh [--quick]
+# baselines measured in the same run. Benchmarks that need root and kernel features (proxy,
+# pods: containerd) run only as root; the Docker Swarm baseline in pods needs dockerd (Debian
+# docker.io, not installed by setup.sh) and is skipped with the reason when it is missing.
+# Usage: scripts/bench.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
@@ -23,4 +25,6 @@ node dist/bench/ingress.js
 if [ "$(id -u)" -eq 0 ]; then
   echo; echo "== service proxy: rule sync and data path (bench/proxy.ts) =="
   node dist/bench/proxy.js
+  echo; echo "== pod start latency on containerd, CRI floor, agent RSS, vs Docker Swarm (bench/pods.ts) =="
+  node dist/bench/pods.js
 fi

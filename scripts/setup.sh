@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(containerd runc containernetworking-plugins iptables iproute2 busybox-static etcd-server openssl)
+packages=(containerd runc containernetworking-plugins iptables iproute2 busybox-static etcd-server openssl e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -32,6 +32,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_UID_LABEL } from './pods/labels
 import { PodWorker, type PodVolumes, type WorkerContext } from './pods/pod-worker.js';
 import { makeProbeRunner, ProbeManager } from './pods/prober.js';
 import { ContainerdSupervisor, type RegistriesConfig } from './runtime/index.js';
+import { LocalPathProvisioner, prepareLocalVolume, storageDirOf } from './storage/index.js';
 import { CriContainerLocator, NodeStreamingServer, STREAMING_CERT_ANNOTATION } from './streaming/index.js';
 import { createVolumeManager } from './volumes/index.js';
 
@@ -164,6 +165,7 @@ export class ContainerdAgent {
     let probes: ProbeManager | undefined;
     let volumes: PodVolumes | undefined;
     let streaming: NodeStreamingServer | undefined;
+    let storage: LocalPathProvisioner | undefined;
     try {
       // 1. Register (NotReady until containerd answers), heartbeat.
       const stored = await this.retry(() => registerNode(client, buildNode(this.describe(this.health()), this.health(), Date.now())), internal.signal);
@@ -220,7 +222,11 @@ export class ContainerdAgent {
       await this.postNodeStatus(client);
       loops.push(this.nodeStatusLoop(client, internal.signal));
 
-      // 4. Pods.
+      // 4. Persistent volumes of this node (<dataDir>/storage outlives every stop and restart).
+      storage = new LocalPathProvisioner({ client, nodeName: this.o.nodeName, storageDir: storageDirOf(this.o.dataDir), log: this.log });
+      loops.push(storage.run(internal.signal));
+
+      // 5. Pods.
       const volumeManager = this.o.volumes
         ? undefined
         : createVolumeManager({
@@ -228,6 +234,7 @@ export class ContainerdAgent {
           podsDir: path.join(this.o.dataDir, 'pod-data'),
           log: this.o.log,
           signal: internal.signal,
+          prepareLocalVolume,
           // A ConfigMap or Secret a pod mounts changed: its files are swapped in place (no restart).
           onSourceChange: (uid) => {
             const pod = this.workers.get(uid)?.pod;
@@ -321,7 +328,11 @@ export class ContainerdAgent {
         () => undefined,
         (err: Error) => err,
       );
-      if (!this.o.keepPodsOnStop) await this.removePodData(volumes);
+      if (!this.o.keepPodsOnStop) {
+        await this.removePodData(volumes);
+        // The pods are gone: their size-enforced volumes' images can be unmounted (data kept).
+        await storage?.unmountAll();
+      }
       client.close();
       if (stopped && !(stopped instanceof Error && /stopped before/.test(stopped.message))) this.log.warn({ err: stopped.message }, 'containerd stopped with an error');
     }

@@ -30,3 +30,20 @@ test('bad values are usage errors that name the flag', () => {
   ];
   for (const [argv, message] of cases) assert.throws(() => parseServerConfig(argv), (err: Error) => err instanceof UsageError && message.test(err.message), argv.join(' '));
 });
+
+test('--registries-config names a registries.yaml; absent, the server looks in its data dir', () => {
+  assert.equal(parse().registriesConfig, undefined);
+  assert.equal(parse('--registries-config', '/etc/orch/registries.yaml').registriesConfig, '/etc/orch/registries.yaml');
+});
+
+test('cluster DNS upstreams come from resolv.conf unless given; the ingress listens on 80/443 of every address', () => {
+  const c = parse();
+  assert.equal(c.resolvConf, '/etc/resolv.conf');
+  assert.equal(c.dnsUpstreams, undefined);
+  assert.deepEqual([c.ingressBindAddress, c.ingressHttpPort, c.ingressHttpsPort], ['0.0.0.0', 80, 443]);
+  const t = parse('--dns-upstream', '127.0.0.1:5353', '--ingress-bind-address', '127.0.0.1', '--ingress-http-port', '0', '--ingress-https-port', '8443');
+  assert.deepEqual(t.dnsUpstreams, ['127.0.0.1:5353']);
+  assert.deepEqual([t.ingressBindAddress, t.ingressHttpPort, t.ingressHttpsPort], ['127.0.0.1', 0, 8443]);
+  assert.throws(() => parse('--ingress-bind-address', 'localhost'), /--ingress-bind-address: "localhost" is not an IP address/);
+  assert.throws(() => parse('--dns-upstream', 'nowhere'), /--dns-upstream: invalid address/);
+});

@@ -9,9 +9,15 @@ import { parseCidr } from '../machinery/cidr.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ContainerdAgent } from '../agent/containerd-agent.js';
-import { chainPrefixProblem, ServiceProxy } from '../proxy/index.js';
+import { chainPrefixProblem, ServiceLb, ServiceProxy } from '../proxy/index.js';
 import { writeBuiltinImages } from '../agent/images/index.js';
+import { NodeDns, formatUpstream, parseUpstream } from '../dns/index.js';
+import { IngressController } from '../ingress/index.js';
+import { loadRegistriesFile } from '../agent/runtime/index.js';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { intToIp } from '../machinery/cidr.js';
 import { parseDuration } from './agent-command.js';
 import { parseFlags, parsePort, parsePortRange, renderHelp, UsageError, type FlagSpec } from './flags.js';
@@ -37,10 +43,16 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-name', type: 'string', value: 'NAME', help: 'Name of the local node', default: hostname() },
   { name: 'cluster-dns', type: 'string', value: 'IP', help: 'Cluster DNS address given to pods (default: the 10th address of the service CIDR)' },
   { name: 'images-dir', type: 'string', value: 'DIR', help: 'Image tarballs imported into the local node at start (default <data-dir>/agent/images)' },
+  { name: 'registries-config', type: 'string', value: 'PATH', help: 'registries.yaml with registry mirrors and plain-HTTP registries (k3s format; default <data-dir>/registries.yaml if present)' },
   { name: 'disable', type: 'string', multiple: true, value: 'PART', help: `Do not run a packaged part: ${'${'}DISABLEABLE.join(', ')} (repeatable or comma-separated)` },
   { name: 'cluster-name', type: 'string', value: 'NAME', help: 'Prefix of host objects the local node creates (cgroup /orch-NAME, CNI network)', default: 'default' },
   { name: 'bridge-name', type: 'string', value: 'DEV', help: 'Network bridge of the local node (at most 15 characters)', default: 'orch0' },
   { name: 'kubelet-port', type: 'string', value: 'PORT', help: 'Port of the local node\'s streaming server for logs/exec/port-forward (0 picks a free port)', default: '10250' },
+  { name: 'resolv-conf', type: 'string', value: 'PATH', help: 'Where cluster DNS finds its upstream resolvers', default: '/etc/resolv.conf' },
+  { name: 'dns-upstream', type: 'string', multiple: true, value: 'IP:PORT', help: 'Resolver for names outside the cluster domain, instead of those of --resolv-conf (repeatable)' },
+  { name: 'ingress-http-port', type: 'string', value: 'PORT', help: 'HTTP port of the ingress proxy (0 picks a free port)', default: '80' },
+  { name: 'ingress-https-port', type: 'string', value: 'PORT', help: 'HTTPS port of the ingress proxy (0 picks a free port)', default: '443' },
+  { name: 'ingress-bind-address', type: 'string', value: 'ADDR', help: 'Address the ingress proxy listens on', default: '0.0.0.0' },
   { name: 'proxy-chain-prefix', type: 'string', value: 'PREFIX', help: 'Prefix of the iptables chains the service proxy owns', default: 'ORCH-' },
   { name: 'disable-scheduler', type: 'boolean', help: 'Do not run the scheduler' },
   { name: 'disable-controller-manager', type: 'boolean', help: 'Do not run the controllers' },
@@ -67,11 +79,19 @@ export interface ServerConfig {
   nodeName: string;
   clusterDns: string;
   imagesDir?: string;
+  /** registries.yaml for the local node; absent: <data-dir>/registries.yaml if it exists. */
+  registriesConfig?: string;
   disabled: Set<Disableable>;
   clusterName: string;
   bridgeName: string;
   kubeletPort: number;
   proxyChainPrefix: string;
+  resolvConf: string;
+  /** Explicit DNS upstreams (`host:port`); undefined: the nameservers of resolvConf. */
+  dnsUpstreams?: string[];
+  ingressHttpPort: number;
+  ingressHttpsPort: number;
+  ingressBindAddress: string;
   disableScheduler: boolean;
   disableControllerManager: boolean;
   nodeMonitorGracePeriodMs: number;
@@ -105,6 +125,18 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
   
   const prefixProblem = chainPrefixProblem(f['proxy-chain-prefix']);
   if (prefixProblem) throw new UsageError(`--proxy-chain-prefix: ${prefixProblem}`);
+  const dnsUpstreams: string[] | undefined = f['dns-upstream']?.map((u: string) => {
+    let up: ReturnType<typeof parseUpstream> | undefined;
+    try {
+      up = parseUpstream(u);
+    } catch {
+      // reported below
+    }
+    // An IP: resolving a resolver's name would itself need a resolver.
+    if (!up || !isIP(up.host)) throw new UsageError(`--dns-upstream: invalid address ${JSON.stringify(u)} (want IP:PORT)`);
+    return formatUpstream(up);
+  });
+  if (!isIP(f['ingress-bind-address'])) throw new UsageError(`--ingress-bind-address: ${JSON.stringify(f['ingress-bind-address'])} is not an IP address`);
   const endpoint = f['datastore-endpoint'];
   if (endpoint !== undefined && !/^(https?|etcd):\/\//.test(endpoint)) throw new UsageError(`--datastore-endpoint: unsupported URL ${JSON.stringify(endpoint)} (want http://host:2379 for etcd)`);
   return {
@@ -122,11 +154,17 @@ export function parseServerConfig(argv: string[]): ServerConfig | 'help' {
     nodeName: f['node-name'],
     clusterDns: f['cluster-dns'] ?? intToIp(parseCidr(f['service-cidr']).base + 10),
     imagesDir: f['images-dir'] ? resolve(f['images-dir']) : undefined,
+    registriesConfig: f['registries-config'] ? resolve(f['registries-config']) : undefined,
     disabled,
     clusterName: f['cluster-name'],
     bridgeName: f['bridge-name'],
     kubeletPort: parsePort(f['kubelet-port'], 'kubelet-port'),
     proxyChainPrefix: f['proxy-chain-prefix'],
+    resolvConf: resolve(f['resolv-conf']),
+    dnsUpstreams,
+    ingressHttpPort: parsePort(f['ingress-http-port'], 'ingress-http-port'),
+    ingressHttpsPort: parsePort(f['ingress-https-port'], 'ingress-https-port'),
+    ingressBindAddress: f['ingress-bind-address'],
     disableScheduler: Boolean(f['disable-scheduler']),
     disableControllerManager: Boolean(f['disable-controller-manager']),
     nodeMonitorGracePeriodMs: parseDuration(f['node-monitor-grace-period'], 'node-monitor-grace-period'),
@@ -142,6 +180,8 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
   const stopAll = new AbortController();
   outer.addEventListener('abort', () => stopAll.abort(), { once: true });
   const signal = stopAll.signal;
+  // Every component and its loops listen for the stop: more than Node's default of 10.
+  setMaxListeners(100, signal);
   let failure: unknown;
   const supervise = (name: string, run: Promise<void>) =>
     run.catch((err) => {
@@ -150,6 +190,16 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
       stopAll.abort();
     });
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // The local node's mirrors and plain-HTTP registries, k3s-style: read before anything
+  // starts, so a missing or invalid file stops the server at once with its problems.
+  const defaultRegistries = join(config.dataDir, 'registries.yaml');
+  const registriesFile = config.registriesConfig ?? (existsSync(defaultRegistries) ? defaultRegistries : undefined);
+  const registries =
+    !config.disableAgent && registriesFile
+      ? await loadRegistriesFile(registriesFile).catch((err: Error) => {
+          throw new UsageError(`registries config ${err.message}`);
+        })
+      : undefined;
   const store = await openStore({ dataDir: config.dataDir, datastoreEndpoint: config.datastoreEndpoint, log: log.child({ component: 'storage' }) });
   const api = new ApiServer({
     dataDir: config.dataDir,
@@ -202,6 +252,7 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           bridgeName: config.bridgeName,
           clusterDns: config.clusterDns,
           imagesDir,
+          registries,
           nodeIP: '127.0.0.1',
           // kubectl logs/exec/port-forward reach the node here, through the API server.
           streaming: { port: config.kubeletPort, host: '127.0.0.1' },
@@ -221,6 +272,37 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           nodeIPs: ['127.0.0.1'],
           chainPrefix: config.proxyChainPrefix,
           minSyncIntervalMs: 1000,
+        }).run(signal)),
+        // LoadBalancer Services get the node's address, k3s ServiceLB style; the proxy serves it.
+        supervise('servicelb', new ServiceLb({ client, log, addresses: ['127.0.0.1'] }).run(signal)),
+      );
+    }
+    if (!config.disableAgent && !config.disabled.has('dns')) {
+      // Pods' nameserver (the kube-dns ClusterIP) leads here through the proxy's DNAT.
+      components.push(
+        supervise('dns', new NodeDns({
+          client,
+          log,
+          nodeName: config.nodeName,
+          clusterIP: config.clusterDns,
+          upstreams: config.dnsUpstreams,
+          resolvConf: config.resolvConf,
+        }).run(signal)),
+      );
+    }
+    if (!config.disableAgent && !config.disabled.has('ingress')) {
+      // Ingresses of the default class `orch` (created if missing), served on the node.
+      const host = config.ingressBindAddress;
+      components.push(
+        supervise('ingress', new IngressController({
+          client,
+          log,
+          httpListen: { host, port: config.ingressHttpPort },
+          httpsListen: { host, port: config.ingressHttpsPort },
+          defaultWhenCreated: true,
+          // A wildcard listener also answers on the node's address, 127.0.0.1.
+          statusAddress: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+          shutdownGraceMs: 5000,
         }).run(signal)),
       );
     }

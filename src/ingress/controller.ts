@@ -52,6 +52,11 @@ export interface IngressControllerOptions {
   /** true: annotate the class as the cluster default; false: remove that; unset: leave it. */
   isDefaultClass?: boolean;
   /**
+   * With isDefaultClass unset: create the class annotated as the cluster default when it is
+   * missing, and leave the annotation to the administrator afterwards (k3s's behaviour).
+   */
+  defaultWhenCreated?: boolean;
+  /**
    * Written to status.loadBalancer.ingress of served Ingresses (an IP, or a hostname).
    * Default: httpListen.host unless it is a wildcard address; else no status is written.
    */
@@ -257,8 +262,8 @@ export class IngressController {
         } catch (err) {
           if (!(isApiError(err) && err.code === 404)) throw err;
           try {
-            await api.create(undefined, desiredIngressClass(this.className, this.controllerName, this.opts.isDefaultClass));
-            this.log.info({ class: this.className, default: this.opts.isDefaultClass === true }, 'IngressClass created');
+            await api.create(undefined, desiredIngressClass(this.className, this.controllerName, this.opts.isDefaultClass ?? this.opts.defaultWhenCreated));
+            this.log.info({ class: this.className, default: (this.opts.isDefaultClass ?? this.opts.defaultWhenCreated) === true }, 'IngressClass created');
             return;
           } catch (e) {
             if (isApiError(e) && e.code === 409) continue; // made meanwhile: look again

@@ -114,6 +114,8 @@ export const errors = {
       group: ref.group,
       kind: ref.resource.split('.')[0],
     }),
+  /** Server-side apply would change fields other managers own (one cause per field). */
+  applyConflict: (message: string, causes: StatusCause[]) => new ApiError(409, 'Conflict', message, { causes }),
   invalid: (ref: ResourceRef, fieldErrors: FieldError[]) => {
     const msgs = fieldErrors.map(fieldErrorMessage);
     const summary = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;

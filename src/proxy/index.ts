@@ -7,3 +7,4 @@ export { collectServicePorts, type ProxyState, type ServicePortInfo } from './se
 export { ExecIptables, type Iptables } from './iptables.js';
 export { NO_ENDPOINTS_REASON } from './no-endpoints.js';
 export { ROUTE_LOCALNET } from './sysctl.js';
+export { ServiceLb, planServiceLb, lbStatusPatch, isServiceLbService, type LbPlan, type ServiceLbOptions } from './service-lb.js';

@@ -69,6 +69,13 @@ describe('collectServicePorts', () => {
     ]);
   });
 
+  it('takes a loopback LoadBalancer IP only when it is one of the node addresses', () => {
+    const svc: Service = { ...service({ type: 'LoadBalancer', ports: [{ port: 80 }] }), status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }, { ip: '127.0.0.2' }] } } };
+    const local = resolveRulesConfig({ chainPrefix: 'ORCH-t1-', serviceCidr: '10.97.0.0/24', nodePortRange: [31000, 31009], nodeIPs: ['127.0.0.1'] });
+    assert.deepEqual(collectServicePorts({ services: [svc], endpointSlices: [] }, local).ports[0].loadBalancerIPs, ['127.0.0.1']);
+    assert.deepEqual(collectServicePorts({ services: [svc], endpointSlices: [] }, cfg).ports[0].loadBalancerIPs, []);
+  });
+
   it('ClientIP affinity defaults to three hours', () => {
     const { ports } = collectServicePorts({ services: [service({ sessionAffinity: 'ClientIP' })], endpointSlices: [] }, cfg);
     assert.equal(ports[0].affinitySeconds, 10800);

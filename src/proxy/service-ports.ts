@@ -5,7 +5,7 @@
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { cidrContains, ipToInt } from '../machinery/cidr.js';
-import type { ResolvedRulesConfig } from './config.js';
+import { isLoopback, type ResolvedRulesConfig } from './config.js';
 
 export interface ProxyState {
   services: readonly Service[];
@@ -118,7 +118,12 @@ function endpointsFor(sp: ServicePort, slices: readonly EndpointSlice[]): Endpoi
     .map((x) => x.e);
 }
 
-const lbIPs = (svc: Service): string[] => (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(usableIp);
+/**
+ * LoadBalancer addresses: unicast ones, and a loopback one only when it is one of this
+ * node's addresses (ServiceLB hands out node addresses; a one-machine node's is 127.0.0.1).
+ */
+const lbIPs = (svc: Service, cfg: ResolvedRulesConfig): string[] =>
+  (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => usableIp(ip) || (typeof ip === 'string' && isLoopback(ip) && cfg.nodeIPs.includes(ip)));
 
 /** The proxied ports of one Service (sorted), or why it is skipped. */
 export function servicePortsOf(svc: Service, svcSlices: readonly EndpointSlice[], cfg: ResolvedRulesConfig): { ports: ServicePortInfo[]; skipped: SkippedService[] } {
@@ -143,7 +148,7 @@ export function servicePortsOf(svc: Service, svcSlices: readonly EndpointSlice[]
   }
   const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
   const externalIPs = [...new Set((spec.externalIPs ?? []).filter(usableIp))].sort(byIp);
-  const lb = spec.type === 'LoadBalancer' ? [...new Set(lbIPs(svc))].sort(byIp) : [];
+  const lb = spec.type === 'LoadBalancer' ? [...new Set(lbIPs(svc, cfg))].sort(byIp) : [];
   const affinitySeconds = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
   for (const sp of spec.ports ?? []) {
     const protocol = PROTOCOLS[sp.protocol ?? 'TCP'];

@@ -58,9 +58,11 @@ export interface EventHandlerDeps {
   cache: SchedulerCache;
   queue: SchedulingQueue;
   schedulerName: string;
+  /** Claims, volumes and classes: any change can make a pod waiting on its volumes fit. */
+  storage?: Pick<Informer<any>, 'on'>[];
 }
 
-export function registerEventHandlers({ pods, nodes, cache, queue, schedulerName }: EventHandlerDeps): void {
+export function registerEventHandlers({ pods, nodes, cache, queue, schedulerName, storage = [] }: EventHandlerDeps): void {
   // An assigned pod holds resources until it is deleted or finishes.
   const trackAssigned = (pod: Pod): void => {
     const key = podKey(pod);
@@ -94,6 +96,9 @@ export function registerEventHandlers({ pods, nodes, cache, queue, schedulerName
       }
     },
   });
+
+  const wake = () => queue.moveAllToActiveOrBackoff();
+  for (const inf of storage) inf.on({ add: wake, update: wake, delete: wake });
 
   nodes.on({
     add(node) {

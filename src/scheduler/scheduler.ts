@@ -24,6 +24,7 @@ import type { Logger } from '../machinery/log.js';
 import { SchedulerCache } from './cache/cache.js';
 import { DEFAULT_SCHEDULER_NAME, registerEventHandlers, wantsScheduling } from './event-handlers.js';
 import { Framework } from './framework/framework.js';
+import type { CycleState, PluginHandle } from './framework/types.js';
 import { buildPlugins, DEFAULT_PROFILE, type PluginConfig } from './plugins/registry.js';
 import { EventRecorder } from '../client/events.js';
 import { unschedulableConditionPatch, type FailureReason } from './pod-conditions.js';
@@ -63,6 +64,7 @@ export interface SchedulerStats {
 }
 
 interface Term {
+  signal: AbortSignal;
   client: Client;
   reportClient: Client;
   pods: Informer<Pod>;
@@ -119,16 +121,19 @@ export class Scheduler {
     const nodes = informers.informer<Node>('nodes');
     const cache = new SchedulerCache();
     const queue = new SchedulingQueue(this.opts.queue);
-    const framework = new Framework(buildPlugins(this.opts.profile ?? DEFAULT_PROFILE), { percentageOfNodesToScore: this.opts.percentageOfNodesToScore });
+    const handle: PluginHandle = { client, lister: (plural, group) => informers.informer(plural, group) };
+    const framework = new Framework(buildPlugins(this.opts.profile ?? DEFAULT_PROFILE, handle), { percentageOfNodesToScore: this.opts.percentageOfNodesToScore });
     const events = new EventRecorder(reportClient, this.name, `${this.name}-${hostname()}`, this.log);
-    registerEventHandlers({ pods, nodes, cache, queue, schedulerName: this.name });
+    // A claim bound, a volume made or freed, a class added: parked pods may fit now.
+    const storage = [informers.informer('persistentvolumeclaims'), informers.informer('persistentvolumes'), informers.informer('storageclasses', 'storage.k8s.io')];
+    registerEventHandlers({ pods, nodes, cache, queue, schedulerName: this.name, storage });
     informers.start(signal);
     await untilSyncedOrAborted(informers, signal);
     if (!signal.aborted) {
       queue.run(signal);
       this.log.info({ nodes: cache.nodeCount, pending: queue.lengths.active }, 'scheduler started');
       this.resolveReady();
-      await this.loop({ client, reportClient, pods, cache, queue, framework, events });
+      await this.loop({ signal, client, reportClient, pods, cache, queue, framework, events });
     }
     await Promise.allSettled([...this.binds]);
     await informers.stopped();
@@ -163,7 +168,7 @@ export class Scheduler {
     switch (result.kind) {
       case 'Scheduled':
         t.cache.assumePod(q.info, result.node.name);
-        this.bind(t, q, result.node.name);
+        this.bind(t, q, result.node.name, result.state);
         return;
       case 'Unschedulable':
         this.stats.unschedulable++;
@@ -180,14 +185,14 @@ export class Scheduler {
     }
   }
 
-  private bind(t: Term, q: QueuedPodInfo, nodeName: string): void {
+  private bind(t: Term, q: QueuedPodInfo, nodeName: string, state: CycleState): void {
     const pod = q.info.pod;
     const ns = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
     this.inFlight++;
     const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: q.info.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } };
-    const p = t.client.pods
-      .postSub(ns, name, 'binding', body)
+    const p = this.preBind(t, q, nodeName, state)
+      .then(() => t.client.pods.postSub(ns, name, 'binding', body))
       .then(
         () => {
           const now = performance.now();
@@ -209,9 +214,23 @@ export class Scheduler {
     this.binds.add(p);
   }
 
+  /** PreBind plugins (volumes) for the chosen node; a failure rejects the binding like an API error would. */
+  private async preBind(t: Term, q: QueuedPodInfo, nodeName: string, state: CycleState): Promise<void> {
+    if (!t.framework.hasPreBind) return;
+    const s = await t.framework.preBind(q.info, nodeName, state, t.signal);
+    if (s.code !== 'Success') throw new PreBindError(s.reasons.join(', '));
+  }
+
   private bindFailed(t: Term, q: QueuedPodInfo, nodeName: string, err: unknown): void {
     this.stats.bindFailures++;
     t.cache.forgetPod(q.info.key, q.info.uid);
+    if (err instanceof PreBindError) {
+      this.log.info({ pod: q.info.key, node: nodeName, err: err.message }, 'pre-binding failed');
+      t.queue.addBackoff(q);
+      const current = t.pods.get(q.info.key);
+      if (current) this.reportFailure(t, current, 'SchedulerError', err.message);
+      return;
+    }
     const code = err instanceof ApiError ? err.code : 0;
     // Deleted, or bound by someone else, or being deleted: the informer will tell the rest.
     if (code === 404 || code === 409) {
@@ -235,6 +254,9 @@ export class Scheduler {
     });
   }
 }
+
+/** A PreBind plugin refused or failed: the pod is retried after back-off. */
+class PreBindError extends Error {}
 
 async function untilSyncedOrAborted(informers: InformerFactory, signal: AbortSignal): Promise<void> {
   let onAbort: (() => void) | undefined;

@@ -12,23 +12,22 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { parseImagesArgs, runImagesCommand, type ImagesCommand } from '../../src/cli/images-command.js';
 import { startTestContainerd, type TestContainerd } from '../support/containerd.js';
 import { buildBusyboxImage, buildPauseImage, BUSYBOX_IMAGE, PAUSE_IMAGE, writeBuiltinImages } from '../../src/agent/images/busybox-images.js';
-import { buildOciArchive, MEDIA_TYPE } from '../../src/agent/images/oci-layout.js';
+import { buildOciArchive } from '../../src/agent/images/oci-layout.js';
 import { cidrContains, parseCidr, parseIpv4 } from '../../src/agent/runtime/cni-config.js';
 import { cgroupDirs, mountsUnder } from '../../src/agent/runtime/host.js';
 import { CriAlreadyExistsError, CriNotFoundError } from '../../src/agent/cri/cri-errors.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/agent/cri/cri-types.js';
-import type { BuiltImage } from '../../src/agent/images/oci-layout.js';
+import { startTestRegistry, type TestRegistry } from '../support/registry.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : !fs.existsSync('/usr/bin/containerd') ? 'containerd not installed' : false;
 
 let env: TestContainerd;
 let firstStart: { wallMs: number; timings: object } | undefined;
-let registry: http.Server | undefined;
+let registry: TestRegistry | undefined;
 let registryPort = 0;
 const timings: Record<string, number[]> = {};
 const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -40,34 +39,13 @@ const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   }
 };
 
-/** A read-only OCI distribution registry on 127.0.0.1 serving one image, over plain HTTP. */
-async function startRegistry(image: BuiltImage, repo: string, tag: string): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    const send = (status: number, body?: Buffer, type?: string, digest?: string) => {
-      res.writeHead(status, { 'content-length': body?.length ?? 0, ...(type ? { 'content-type': type } : {}), ...(digest ? { 'docker-content-digest': digest } : {}) });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
-    if (url === '/v2/' || url === '/v2') return send(200, Buffer.from('{}'), 'application/json');
-    const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url);
-    if (!m || m[1] !== repo) return send(404);
-    const ref = m[3] === tag ? image.manifestDigest : m[3];
-    const blob = image.blobs.get(ref);
-    if (!blob) return send(404);
-    if (m[2] === 'manifests') return send(200, blob, MEDIA_TYPE.manifest, ref);
-    return send(200, blob, 'application/octet-stream', ref);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
 const registryImage = () =>
   buildOciArchive({ ref: 'orch.local/registry-test:1', rootfs: [{ type: 'file', path: 'hello.txt', data: Buffer.from('pulled\n') }], config: { Cmd: ['/hello.txt'] } });
 
 before(async () => {
   if (skip) return;
-  registry = await startRegistry(registryImage(), 'orch/pulled', '1');
-  registryPort = (registry.address() as AddressInfo).port;
+  registry = await startTestRegistry([{ repo: 'orch/pulled', tag: '1', image: registryImage() }]);
+  registryPort = registry.port;
   env = await startTestContainerd({
     registries: {
       mirrors: { [`127.0.0.1:${registryPort}`]: { endpoint: [`http://127.0.0.1:${registryPort}`] } },
@@ -79,8 +57,7 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  registry?.closeAllConnections();
-  registry?.close();
+  await registry?.close();
   const t = Date.now();
   try {
     await env?.cleanup();

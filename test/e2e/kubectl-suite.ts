@@ -124,6 +124,42 @@ export function kubectlSuite(backend: 'sqlite' | 'etcd'): void {
       assert.match(conflict, /Conflict|modified/);
     });
 
+    it('server-side apply owns fields: drops what the manifest leaves out, reports conflicts, forces', async () => {
+      const manifest = (replicas: number, env: string[], labels: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ssa
+  labels: {${labels}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ssa}}
+  template:
+    metadata: {labels: {app: ssa}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        env: [${env.map((e) => `{name: ${e}, value: "1"}`).join(', ')}]
+`;
+      const apply = (text: string, ...flags: string[]) => s.kubectl(['apply', '--server-side', ...flags, '-f', '-'], { input: text });
+      assert.equal((await apply(manifest(2, ['A', 'B'], 'app: ssa, tier: web'))).code, 0);
+      const r1 = await apply(manifest(2, ['A'], 'app: ssa'));
+      assert.equal(r1.code, 0, r1.stderr);
+      let d = JSON.parse(await k('get', 'deploy', 'ssa', '-o', 'json', '--show-managed-fields'));
+      assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: '1' }], 'the env var the manifest dropped is gone');
+      assert.deepEqual(d.metadata.labels, { app: 'ssa' }, 'the label the manifest dropped is gone');
+      assert.ok(d.metadata.managedFields.some((e: any) => e.manager === 'kubectl' && e.operation === 'Apply' && e.fieldsV1['f:spec']['f:replicas']));
+      assert.match(await k('scale', 'deploy', 'ssa', '--replicas=5'), /scaled/);
+      const conflict = await apply(manifest(3, ['A'], 'app: ssa'));
+      assert.notEqual(conflict.code, 0);
+      assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps\/v1: \.spec\.replicas/);
+      const forced = await apply(manifest(3, ['A'], 'app: ssa'), '--force-conflicts');
+      assert.equal(forced.code, 0, forced.stderr);
+      d = JSON.parse(await k('get', 'deploy', 'ssa', '-o', 'json'));
+      assert.equal(d.spec.replicas, 3);
+      await k('delete', 'deploy', 'ssa');
+    });
+
     it('creates namespaces, deployments, configmaps, secrets and services (protobuf bodies)', async () => {
       assert.match(await k('create', 'namespace', 'e2e'), /namespace\/e2e created/);
       assert.match(await k('create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=2', '-n', 'e2e'), /deployment.apps\/web created/);

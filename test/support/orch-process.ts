@@ -6,6 +6,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,13 +44,40 @@ export interface KubectlResult {
   stderr: string;
 }
 
+export interface IsolatedNode {
+  id: string;
+  args: string[];
+  nodeName: string;
+  serviceCidr: string;
+  clusterCidr: string;
+  nodePortRange: [number, number];
+  /** The ingress proxy's ports on 127.0.0.1. */
+  ingressHttpPort: number;
+  ingressHttpsPort: number;
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
 /**
  * Flags that give a server's local node names and ranges of its own (cgroup and CNI
- * network, bridge, iptables chains, pod and service CIDRs, node ports, streaming port), so
- * end-to-end tests can run servers with real nodes side by side.
+ * network, bridge, iptables chains, pod and service CIDRs, node ports, streaming port,
+ * ingress ports on 127.0.0.1), so end-to-end tests can run servers with real nodes side by
+ * side. Cluster DNS forwards other names to `dnsUpstream` (default: a closed port on
+ * 127.0.0.1, so they fail at once) and never to the machine's resolvers.
  */
-export async function isolatedNodeArgs(): Promise<{ id: string; args: string[]; nodeName: string; serviceCidr: string; clusterCidr: string; nodePortRange: [number, number] }> {
+export async function isolatedNodeArgs(opts: { dnsUpstream?: string } = {}): Promise<IsolatedNode> {
   const r = await pickTestRanges({ clusterCidr: true });
+  const [ingressHttpPort, ingressHttpsPort] = [await freePort(), await freePort()];
   const nodeName = `e2e-${r.id}`;
   const args = [
     '--node-name', nodeName,
@@ -60,8 +88,12 @@ export async function isolatedNodeArgs(): Promise<{ id: string; args: string[]; 
     '--service-cidr', r.serviceCidr,
     '--cluster-cidr', r.clusterCidr!,
     '--service-node-port-range', `${r.nodePortRange[0]}-${r.nodePortRange[1]}`,
+    '--ingress-bind-address', '127.0.0.1',
+    '--ingress-http-port', String(ingressHttpPort),
+    '--ingress-https-port', String(ingressHttpsPort),
+    '--dns-upstream', opts.dnsUpstream ?? `127.0.0.1:${await freePort()}`,
   ];
-  return { id: r.id, args, nodeName, serviceCidr: r.serviceCidr, clusterCidr: r.clusterCidr!, nodePortRange: r.nodePortRange };
+  return { id: r.id, args, nodeName, serviceCidr: r.serviceCidr, clusterCidr: r.clusterCidr!, nodePortRange: r.nodePortRange, ingressHttpPort, ingressHttpsPort };
 }
 
 export interface OrchServerOptions {

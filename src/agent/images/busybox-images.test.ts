@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { archiveFileName, buildBusyboxImage, buildPauseImage, busyboxApplets, BusyboxMissingError, DEFAULT_BUSYBOX, PAUSE_COMMAND, writeBuiltinImages } from './busybox-images.js';
+import { archiveFileName, buildBusyboxImage, buildPauseImage, buildWebImage, busyboxApplets, BusyboxMissingError, DEFAULT_BUSYBOX, PAUSE_COMMAND, writeBuiltinImages } from './busybox-images.js';
 
 const skip = !fs.existsSync(DEFAULT_BUSYBOX) && 'busybox-static not installed';
 
@@ -40,6 +40,28 @@ test('the busybox image has the applets tests use and a page to serve', { skip }
   const listing = layerListing(buildBusyboxImage());
   for (const a of ['sh', 'httpd', 'nc', 'wget']) assert.match(listing, new RegExp(`bin/${a} -> busybox$`, 'm'));
   assert.match(listing, / var\/www\/index.html$/m);
+});
+
+test('the web stand-in serves a page naming its host on port 80 and stops on SIGTERM', { skip }, () => {
+  const image = buildWebImage('docker.io/library/nginx:1.7.9');
+  const listing = layerListing(image);
+  for (const a of ['sh', 'httpd', 'hostname', 'printf']) assert.match(listing, new RegExp(`bin/${a} -> busybox$`, 'm'));
+  assert.match(listing, / var\/www\/$/m);
+  const config = JSON.parse(image.blobs.get(image.configDigest)!.toString()).config;
+  assert.deepEqual(config.ExposedPorts, { '80/tcp': {} });
+  const [sh, flag, script] = config.Entrypoint as string[];
+  assert.deepEqual([sh, flag], ['/bin/sh', '-c']);
+  assert.match(script, /trap 'exit 0' TERM INT; httpd -f -p 80 -h \/var\/www & wait$/);
+  // The page step, run by the same busybox into a temp file instead of /var/www.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orch-web-'));
+  try {
+    const page = path.join(dir, 'index.html');
+    execFileSync(DEFAULT_BUSYBOX, ['sh', '-c', script.split('; ')[0].replace('/var/www/index.html', page)]);
+    assert.equal(fs.readFileSync(page, 'utf8'), `Welcome to nginx! (orch stand-in: busybox httpd)\nhostname: ${os.hostname()}\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(buildWebImage('a.b/c:1').layerDigest, image.layerDigest, 'the name is not in the layer');
 });
 
 test('build-test-images writes both archives deterministically', { skip }, async () => {

@@ -81,6 +81,30 @@ export function buildBusyboxImage(busybox = DEFAULT_BUSYBOX): BuiltImage {
   });
 }
 
+/**
+ * A stand-in web server under any name (tests and benchmarks serve it as
+ * `docker.io/library/nginx:1.7.9` from a local registry): busybox httpd on port 80 whose
+ * index page names the pod it runs in (its hostname), so a client can tell replicas apart.
+ * As in pause, PID 1 is a shell that exits on SIGTERM: pods stop at once, not after the
+ * grace period.
+ */
+export function buildWebImage(ref: string, busybox = DEFAULT_BUSYBOX): BuiltImage {
+  const script = [
+    `printf 'Welcome to nginx! (orch stand-in: busybox httpd)\\nhostname: %s\\n' "$(hostname)" > /var/www/index.html`,
+    "trap 'exit 0' TERM INT",
+    'httpd -f -p 80 -h /var/www & wait',
+  ].join('; ');
+  return buildOciArchive({
+    ref,
+    rootfs: baseRootfs(readBusybox(busybox), busyboxApplets(busybox), [
+      { type: 'dir', path: 'var' },
+      { type: 'dir', path: 'var/www' },
+    ]),
+    config: { Entrypoint: ['/bin/sh', '-c', script], Env: [PATH_ENV], WorkingDir: '/', ExposedPorts: { '80/tcp': {} } },
+    createdBy: 'orch images: web server stand-in from busybox-static',
+  });
+}
+
 /** File name an image's archive is written under: `orch.local/pause:1` -> `orch.local_pause_1.tar`. */
 export const archiveFileName = (ref: string) => `${ref.replace(/[/:]/g, '_')}.tar`;
 

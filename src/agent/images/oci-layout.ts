@@ -108,7 +108,8 @@ export function buildOciArchive(spec: ImageBuildSpec): BuiltImage {
     ],
   });
   const blobs = [layer, config, manifest].map((data) => ({ data, hex: sha256(data).slice('sha256:'.length) }));
-  blobs.sort((a, b) => a.hex.localeCompare(b.hex));
+  // Hex digests compare as plain strings (localeCompare would load ICU's collation tables).
+  blobs.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
   const archive = createTar([
     { type: 'file', path: 'oci-layout', data: json({ imageLayoutVersion: '1.0.0' }) },
     { type: 'file', path: 'index.json', data: index },

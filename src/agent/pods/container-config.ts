@@ -9,6 +9,7 @@ import { parseQuantity } from '../../machinery/quantity.js';
 import type { ContainerConfig, KeyValue, LinuxContainerResources, Mount } from '../cri/cri-types.js';
 import { CONTAINER_HASH_ANNOTATION, CONTAINER_KIND_ANNOTATION, CONTAINER_NAME_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, RESTART_COUNT_ANNOTATION } from './labels.js';
 import { createHash } from 'node:crypto';
+import { supplementalGroups } from './sandbox-config.js';
 
 /** Why a container cannot be configured: shown as waiting reason CreateContainerConfigError. */
 export class ContainerConfigError extends Error {
@@ -78,6 +79,13 @@ export function serviceLinkVars(svc: Service): KeyValue[] {
 }
 
 /**
+ * Plain string order, as Go's sort.Strings gives the kubelet. Not localeCompare: that loads
+ * ICU's collation tables into the agent (~3 MB of RSS) and orders '.', '/' and case
+ * differently from the kubelet.
+ */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
  * Service links for a pod: every service of its namespace when enableServiceLinks (the
  * default), and always the API server's `kubernetes` service from `default`.
  */
@@ -96,7 +104,7 @@ export function serviceEnv(pod: Pod, services: Service[]): KeyValue[] {
     const own = services.find((s) => s.metadata?.namespace === ns && s.metadata?.name === 'kubernetes');
     if (own) picked.set('kubernetes', own);
   }
-  return [...picked.values()].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).flatMap(serviceLinkVars);
+  return [...picked.values()].sort((a, b) => byCodeUnits(a.metadata!.name!, b.metadata!.name!)).flatMap(serviceLinkVars);
 }
 
 /** Kubernetes' `$(VAR)` expansion: known names are replaced, `$$` escapes, unknown references stay. */
@@ -112,7 +120,7 @@ function fieldRef(pod: Pod, path: string, src: EnvSources): string {
   if (m) return (m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations)?.[m[2]] ?? '';
   const map = (o: Record<string, string> | undefined) =>
     Object.entries(o ?? {})
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byCodeUnits(a, b))
       .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
       .join('\n');
   switch (path) {
@@ -271,7 +279,9 @@ export function buildContainerConfig(x: ContainerConfigInput): ContainerConfig {
         ...(sc?.readOnlyRootFilesystem ? { readonly_rootfs: true } : {}),
         ...(sc?.privileged ? { privileged: true } : {}),
         ...(sc?.capabilities ? { capabilities: { add_capabilities: sc.capabilities.add ?? [], drop_capabilities: sc.capabilities.drop ?? [] } } : {}),
-        ...(psc?.supplementalGroups?.length ? { supplemental_groups: psc.supplementalGroups } : {}),
+        // fsGroup joins the supplemental groups, as the kubelet does: that is how a non-root
+        // process gets to write the volumes the group owns.
+        ...(supplementalGroups(psc).length ? { supplemental_groups: supplementalGroups(psc) } : {}),
         ...(sc?.allowPrivilegeEscalation === false ? { no_new_privs: true } : {}),
         namespace_options: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD', pid: pod.spec?.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec?.hostIPC ? 'NODE' : 'POD' },
       },

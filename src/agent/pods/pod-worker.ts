@@ -25,6 +25,7 @@ import { buildContainerConfig, containerEnv, containerHash, ContainerConfigError
 import { CONTAINER_HASH_ANNOTATION, CONTAINER_NAME_LABEL, POD_UID_LABEL, RESTART_COUNT_ANNOTATION } from './labels.js';
 import type { ProbeManager, ProbeRunner } from './prober.js';
 import { buildSandboxConfig, hostsFile } from './sandbox-config.js';
+import { resolveSubPath } from '../volumes/sub-path.js';
 import { computePodStatus, criId, sameStatus, type ContainerView, type Waiting } from './status.js';
 
 /** What a pod's volumes look like to the worker (src/agent/volumes implements it). */
@@ -465,7 +466,7 @@ export class PodWorker {
       this.kick(RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)] * 2);
       return;
     }
-    const mounts = await this.containerMounts(pod, c, restartCount);
+    const mounts = await this.containerMounts(pod, c, restartCount, envs);
     if (!mounts) return;
     const config = buildContainerConfig({ pod, container: c, kind, restartCount, image, envs, mounts });
     let id: string;
@@ -518,7 +519,7 @@ export class PodWorker {
     }
   }
 
-  private async containerMounts(pod: Pod, c: Container, restartCount: number): Promise<Mount[] | undefined> {
+  private async containerMounts(pod: Pod, c: Container, restartCount: number, envs: { key: string; value: string }[]): Promise<Mount[] | undefined> {
     const mounts: Mount[] = [];
     const vols = this.mounts ?? new Map();
     for (const vm of c.volumeMounts ?? []) {
@@ -528,8 +529,16 @@ export class PodWorker {
         this.kick(2000);
         return undefined;
       }
-      const hostPath = vm.subPath ? path.join(v.hostPath, vm.subPath) : v.hostPath;
-      if (vm.subPath) await fs.mkdir(hostPath, { recursive: true }).catch(() => undefined);
+      let hostPath: string;
+      try {
+        // subPath/subPathExpr: validated, created if missing, kept inside the volume.
+        hostPath = await resolveSubPath(v.hostPath, vm, envs);
+      } catch (err) {
+        this.ctx.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+        this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: (err as Error).message });
+        this.kick(RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)] * 2);
+        return undefined;
+      }
       mounts.push({ container_path: vm.mountPath, host_path: hostPath, readonly: vm.readOnly === true || v.readOnly });
     }
     const taken = new Set(mounts.map((m) => m.container_path));

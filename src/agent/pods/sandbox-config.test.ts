@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { buildSandboxConfig, hostsFile, podDnsConfig, portMappings } from './sandbox-config.js';
+import { buildSandboxConfig, hostsFile, podDnsConfig, portMappings, supplementalGroups } from './sandbox-config.js';
 import { POD_UID_LABEL } from './labels.js';
 
 const pod = (spec: Partial<Pod['spec']> = {}): Pod => ({
@@ -54,4 +54,13 @@ test('the sandbox config carries hostname, host ports, the uid label, cgroup par
   assert.equal(s.linux?.cgroup_parent, '/orch-t/podu-1');
   assert.equal(s.linux?.security_context?.namespace_options?.network, 'POD');
   assert.equal(buildSandboxConfig(pod({ hostNetwork: true }), { clusterDns: [], clusterDomain: 'cluster.local', logDirectory: '/l', cgroupParent: '/p', attempt: 0 }).linux?.security_context?.namespace_options?.network, 'NODE');
+});
+
+test('fsGroup joins the supplemental groups, last and once, so non-root containers can write its volumes', () => {
+  assert.deepEqual(supplementalGroups(undefined), []);
+  assert.deepEqual(supplementalGroups({ fsGroup: 2000 }), [2000]);
+  assert.deepEqual(supplementalGroups({ supplementalGroups: [5, 6], fsGroup: 2000 }), [5, 6, 2000]);
+  assert.deepEqual(supplementalGroups({ supplementalGroups: [2000], fsGroup: 2000 }), [2000]);
+  const cfg = buildSandboxConfig(pod({ securityContext: { runAsUser: 1000, fsGroup: 2000 } }), { logDirectory: '/l', cgroupParent: '/c', clusterDns: [], clusterDomain: 'cluster.local', attempt: 0 });
+  assert.deepEqual(cfg.linux?.security_context?.supplemental_groups, [2000]);
 });

@@ -3,7 +3,7 @@
  * that find it again, the cgroup parent — and the /etc/hosts file every container mounts.
  * Pure functions of the pod and the node's settings.
  */
-import type { Pod, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodSecurityContext, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DNSConfig, PodSandboxConfig, PortMapping, Protocol } from '../cri/cri-types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, TERMINATION_GRACE_ANNOTATION } from './labels.js';
 
@@ -75,6 +75,13 @@ export function sandboxLabels(pod: Pod): Record<string, string> {
   };
 }
 
+/** The pod's supplemental groups with fsGroup last (the kubelet's order). */
+export function supplementalGroups(psc: PodSecurityContext | undefined): number[] {
+  const groups = [...(psc?.supplementalGroups ?? [])];
+  if (psc?.fsGroup !== undefined && !groups.includes(psc.fsGroup)) groups.push(psc.fsGroup);
+  return groups;
+}
+
 export function buildSandboxConfig(pod: Pod, s: SandboxSettings): PodSandboxConfig {
   const { hostname } = podHostname(pod, s.clusterDomain);
   const hostNetwork = pod.spec?.hostNetwork === true;
@@ -93,7 +100,9 @@ export function buildSandboxConfig(pod: Pod, s: SandboxSettings): PodSandboxConf
         namespace_options: { network: hostNetwork ? 'NODE' : 'POD', pid: pod.spec?.shareProcessNamespace ? 'POD' : 'CONTAINER', ipc: pod.spec?.hostIPC ? 'NODE' : 'POD' },
         ...(psc?.runAsUser !== undefined ? { run_as_user: { value: psc.runAsUser } } : {}),
         ...(psc?.runAsGroup !== undefined ? { run_as_group: { value: psc.runAsGroup } } : {}),
-        ...(psc?.supplementalGroups?.length ? { supplemental_groups: psc.supplementalGroups } : {}),
+        // fsGroup joins the supplemental groups, as the kubelet does: that is how a non-root
+        // process gets to write the volumes the group owns.
+        ...(supplementalGroups(psc).length ? { supplemental_groups: supplementalGroups(psc) } : {}),
         // containerd refuses a privileged container in a sandbox that is not privileged itself.
         ...([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].some((c) => c.securityContext?.privileged) ? { privileged: true } : {}),
       },

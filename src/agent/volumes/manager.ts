@@ -13,6 +13,7 @@ import { parseQuantity, value } from '../../machinery/quantity.js';
 import { writeAtomic, type Payload } from './atomic-writer.js';
 import { VolumeError } from './errors.js';
 import { checkHostPath } from './host-path.js';
+import { applyFsGroup } from './ownership.js';
 import { configMapPayload, DEFAULT_MODE, downwardAPIPayload, hostAllocatable, secretPayload, type NodeAllocatable } from './payload.js';
 import { SourceWatches, sourceKey, type SourcePlural } from './source-watches.js';
 import { isMountPoint, mountTmpfs, unmountUnder } from './tmpfs.js';
@@ -39,6 +40,11 @@ export interface VolumeManagerOptions {
   onSourceChange?: (podUid: string) => void;
   /** Stops the source watches (they otherwise stop as pods are torn down). */
   signal?: AbortSignal;
+  /**
+   * Called before a pod uses a `local` PV (the node's provisioner mounts a size-enforced
+   * volume's image here); a throw is a FailedMount.
+   */
+  prepareLocalVolume?: (pv: PersistentVolume) => Promise<void>;
   /** What resourceFieldRef reports for unset limits; the host's CPUs and memory by default. */
   allocatable?: NodeAllocatable;
 }
@@ -60,6 +66,12 @@ const SYNCED = new Set(['configMap', 'secret', 'downwardAPI', 'projected']);
 export function volumeKind(v: Volume): string {
   for (const [k, val] of Object.entries(v)) if (k !== 'name' && val !== undefined && val !== null) return k;
   return 'emptyDir';
+}
+
+/** The source type of a PV (nfs, csi, awsElasticBlockStore ...), for messages. */
+function pvSourceKind(pv: PersistentVolume): string {
+  const skip = new Set(['capacity', 'accessModes', 'claimRef', 'persistentVolumeReclaimPolicy', 'storageClassName', 'mountOptions', 'volumeMode', 'nodeAffinity', 'volumeAttributesClassName']);
+  return Object.keys(pv.spec ?? {}).find((k) => !skip.has(k)) ?? 'unknown';
 }
 
 /** Fails before anything touches the disk when the pod has a volume this node cannot provide. */
@@ -227,27 +239,39 @@ export function createVolumeManager(opts: VolumeManagerOptions): VolumeManager {
     const claimName = v.persistentVolumeClaim!.claimName;
     const pvc = await getObject<PersistentVolumeClaim>('persistentvolumeclaims', ns, claimName);
     if (!pvc) throw new VolumeError('FailedMount', `persistentvolumeclaim "${claimName}" not found`);
+    // The kubelet's check: a claim on its way out must not gain a new user.
+    if (pvc.metadata?.deletionTimestamp) throw new VolumeError('FailedMount', `persistentvolumeclaim "${claimName}" is being deleted`);
     const pvName = pvc.spec?.volumeName;
     if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError('FailedMount', `PersistentVolumeClaim is not bound: "${claimName}"`);
     const pv = await getObject<PersistentVolume>('persistentvolumes', '', pvName);
     if (!pv) throw new VolumeError('FailedMount', `persistentvolume "${pvName}" not found`);
+    if (pv.spec?.claimRef?.uid && pv.spec.claimRef.uid !== pvc.metadata?.uid)
+      throw new VolumeError('FailedMount', `persistentvolume "${pvName}" is bound to another claim (${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name})`);
     const readOnly = v.persistentVolumeClaim!.readOnly === true;
     if (pv.spec?.hostPath) {
+      // As in Kubernetes, hostPath volumes are not given to fsGroup: the path is the host's.
       await checkHostPath(pv.spec.hostPath.path, pv.spec.hostPath.type);
       return { hostPath: pv.spec.hostPath.path, readOnly };
     }
     if (pv.spec?.local) {
       const p = pv.spec.local.path;
+      // e.g. a size-enforced local-path volume: its image is mounted before anybody writes.
+      await opts.prepareLocalVolume?.(pv);
       try {
         await fs.stat(p);
       } catch {
         throw new VolumeError('FailedMount', `path "${p}" does not exist`);
       }
+      const sc = pod.spec?.securityContext;
+      if (sc?.fsGroup !== undefined) {
+        const changed = await applyFsGroup(p, sc.fsGroup, { readOnly, policy: sc.fsGroupChangePolicy });
+        if (changed) log.debug({ pod: `${ns}/${pod.metadata?.name}`, volume: v.name, fsGroup: sc.fsGroup, entries: changed }, 'volume ownership set');
+      }
       return { hostPath: p, readOnly };
     }
     throw new VolumeError(
       'UnsupportedVolume',
-      `volume "${v.name}" uses persistentVolumeClaim "${claimName}" bound to PersistentVolume "${pvName}", which is neither hostPath nor local; other persistent volumes come with the storage work (issue 6)`,
+      `volume "${v.name}" uses persistentVolumeClaim "${claimName}" bound to PersistentVolume "${pvName}", whose ${pvSourceKind(pv)} source this node does not support (only hostPath and local)`,
     );
   }
 

@@ -1,7 +1,6 @@
 /**
  * PATCH bodies: JSON patch, JSON merge patch, strategic merge patch, and server-side apply
- * (applied as a strategic merge of the applied configuration: fields it sets win; field
- * ownership is not tracked).
+ * (the applied configuration merged in; field ownership around it is in ../managed-fields).
  */
 import type { ResourceInfo } from '../../api/resources.js';
 import { errors } from '../../machinery/errors.js';

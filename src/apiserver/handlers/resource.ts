@@ -18,6 +18,7 @@ import { buildMatcher } from '../registry/selection.js';
 import { renderList, renderObject, parseIncludeObject } from './list-response.js';
 import { serveWatch } from './watch.js';
 import { applyPatch, isApplyPatch, PATCH_TYPES } from './patch.js';
+import { applyWithOwnership, ownershipOfCreated } from '../managed-fields/index.js';
 import { scaleOf, scaleStrategy } from './scale.js';
 import type { HandlerContext } from './context.js';
 
@@ -42,7 +43,8 @@ export async function handleResource(
 ): Promise<void> {
   const reg = ctx.registries.get(ri.info)!;
   const dryRun = parseDryRun(query.getAll('dryRun'));
-  const call: Call = { ctx, req, res, ri, query, reg, rctx: { user, dryRun }, warnings: [] };
+  const fieldManager = parseFieldManager(query.get('fieldManager'), req.headers['user-agent']);
+  const call: Call = { ctx, req, res, ri, query, reg, rctx: { user, dryRun, fieldManager }, warnings: [] };
   const sub = ri.subresource;
   if (sub && !ri.info.subresources.includes(sub as never) && !(ri.info.kind === 'Namespace' && sub === 'finalize'))
     throw errors.noRoute(`${ri.info.plural}/${sub}`);
@@ -81,6 +83,17 @@ export async function handleResource(
 function parseDryRun(values: string[]): boolean {
   for (const v of values) if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return values.length > 0;
+}
+
+/** The fieldManager parameter, or the user agent's product name as kube-apiserver uses. */
+function parseFieldManager(param: string | null, userAgent: string | undefined): string | undefined {
+  if (param !== null) {
+    if (param.length > 128) throw errors.badRequest(`fieldManager: Too long: may not be longer than 128 characters`);
+    if (!/^[\x20-\x7e]*$/.test(param)) throw errors.badRequest(`fieldManager: Invalid value: ${JSON.stringify(param)}: must consist of printable characters`);
+    return param || undefined;
+  }
+  const product = userAgent?.split('/')[0].trim().slice(0, 128);
+  return product || undefined;
 }
 
 function shapeOf(call: Call): ResponseShape {
@@ -213,9 +226,17 @@ async function patch(call: Call): Promise<void> {
   if (!strategy) throw errors.methodNotAllowed(`PATCH is not supported on ${ri.info.plural}/${sub}`);
   const patchDoc = applyPatch.parse(type, body);
   const expected = applyPatch.precondition(patchDoc);
+  const applying = isApplyPatch(type);
+  const force = parseForce(call.query.get('force'), applying);
+  const manager = call.rctx.fieldManager;
+  if (applying && !manager) throw errors.badRequest('fieldManager: Required value: is required for apply patch');
+  const rctx = { ...call.rctx, applying };
+  const scope = { kind: ri.info.kind, part: sub === 'status' ? 'status' : reg.strategy.hasStatusSubresource ? 'main' : 'all' } as const;
   try {
-    const out = await reg.guaranteedUpdate(ri.namespace, ri.name!, call.rctx, strategy, expected, (cur) => {
-      const next = applyPatch.apply(type, ri.info, cur, patchDoc);
+    const out = await reg.guaranteedUpdate(ri.namespace, ri.name!, rctx, strategy, expected, (cur) => {
+      const next = applying
+        ? applyWithOwnership({ current: cur, config: patchDoc, manager: manager!, force, scope, subresource: sub ?? '', merge: (o, c) => applyPatch.apply(type, ri.info, o, c) })
+        : applyPatch.apply(type, ri.info, cur, patchDoc);
       checkTypeMeta(ri.info, next);
       checkUnknownFields(call, next);
       return next;
@@ -223,18 +244,26 @@ async function patch(call: Call): Promise<void> {
     sendObject(call, 200, out);
   } catch (err) {
     // Server-side apply creates what does not exist yet.
-    if (isApplyPatch(type) && err instanceof ApiError && err.code === 404 && !sub) {
+    if (applying && err instanceof ApiError && err.code === 404 && !sub) {
       const obj = structuredClone(patchDoc);
       checkTypeMeta(ri.info, obj);
       obj.metadata ??= {};
       if (obj.metadata.name && obj.metadata.name !== ri.name) throw errors.badRequest('the name of the object does not match the name on the URL');
       obj.metadata.name = ri.name;
       checkUnknownFields(call, obj);
-      const out = await reg.create(ri.namespace, obj, call.rctx);
+      obj.metadata.managedFields = ownershipOfCreated({ config: patchDoc, manager: manager!, scope, subresource: '' });
+      const out = await reg.create(ri.namespace, obj, rctx);
       return sendObject(call, 201, out);
     }
     throw err;
   }
+}
+
+function parseForce(value: string | null, applying: boolean): boolean {
+  if (value === null) return false;
+  if (value !== 'true' && value !== 'false') throw errors.badRequest(`force: Invalid value: ${JSON.stringify(value)}: must be true or false`);
+  if (value === 'true' && !applying) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
+  return value === 'true';
 }
 
 async function readDeleteOptions(call: Call): Promise<DeleteOptions> {
@@ -300,14 +329,14 @@ async function updateScale(call: Call): Promise<void> {
   const obj = await readObject(call);
   checkTypeMeta(call.ri.info, obj, 'Scale', 'autoscaling/v1');
   const expected = obj.metadata?.resourceVersion ? parseRV(obj.metadata.resourceVersion) : undefined;
-  const out = await call.reg.guaranteedUpdate(call.ri.namespace, call.ri.name!, call.rctx, scaleStrategy(call.reg.strategy, obj), expected, (cur) => cur);
+  const out = await call.reg.guaranteedUpdate(call.ri.namespace, call.ri.name!, { ...call.rctx, subresource: 'scale' }, scaleStrategy(call.reg.strategy, obj), expected, (cur) => cur);
   sendJson(call.res, 200, scaleOf(out));
 }
 
 async function patchScale(call: Call, type: string, body: Buffer): Promise<void> {
   const patchDoc = applyPatch.parse(type, body);
   const expected = applyPatch.precondition(patchDoc);
-  const out = await call.reg.guaranteedUpdate(call.ri.namespace, call.ri.name!, call.rctx, call.reg.strategy, expected, (cur) => {
+  const out = await call.reg.guaranteedUpdate(call.ri.namespace, call.ri.name!, { ...call.rctx, subresource: 'scale' }, call.reg.strategy, expected, (cur) => {
     const scale = applyPatch.apply(type, undefined, scaleOf(cur), patchDoc);
     const replicas = scale?.spec?.replicas;
     if (!Number.isInteger(replicas))

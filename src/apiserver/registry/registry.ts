@@ -14,6 +14,7 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { RequestContext, Strategy } from './strategy.js';
 import type { ObjectMatcher } from './selection.js';
 import { generateNameSuffix, validateMetaShape } from './metadata.js';
+import { trackUpdate } from '../managed-fields/index.js';
 
 const encoder = new TextEncoder();
 
@@ -261,6 +262,10 @@ export class Registry {
         throw errors.badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
       this.carryServerMeta(o, old);
       strategy.prepareForUpdate(o, old);
+      if (!ctx.applying) {
+        const part = strategy === this.statusStrategy ? 'status' : this.strategy.hasStatusSubresource ? 'main' : 'all';
+        trackUpdate({ old, next: o, manager: ctx.fieldManager ?? 'unknown', scope: { kind: this.info.kind, part }, subresource: ctx.subresource ?? (part === 'status' ? 'status' : '') });
+      }
       if (strategy.tracksGeneration && specChanged(o, old))
         o.metadata.generation = (old.metadata.generation ?? 0) + 1;
       const errs = strategy.validateUpdate(o, old);
@@ -498,10 +503,12 @@ function specChanged(a: any, b: any): boolean {
   return false;
 }
 
+/** Equal but for resourceVersion and the times in managedFields: nothing to write. */
 function sameObject(a: any, b: any): boolean {
   const strip = (o: any) => {
-    const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata ?? {};
-    return JSON.stringify({ ...o, metadata: meta });
+    const { resourceVersion: _rv, managedFields, ...meta } = o.metadata ?? {};
+    const owners = Array.isArray(managedFields) ? managedFields.map(({ time: _t, ...e }: any) => e) : managedFields;
+    return JSON.stringify({ ...o, metadata: { ...meta, managedFields: owners } });
   };
   return strip(a) === strip(b);
 }

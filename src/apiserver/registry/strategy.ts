@@ -10,6 +10,12 @@ import type { ResourceInfo } from '../../api/resources.js';
 export interface RequestContext {
   user: string;
   dryRun: boolean;
+  /** Who makes the change, for metadata.managedFields (fieldManager, or the user agent). */
+  fieldManager?: string;
+  /** A server-side apply: ownership is already worked out, not tracked as an update. */
+  applying?: boolean;
+  /** The subresource written through, when it is not the strategy's own (scale). */
+  subresource?: string;
 }
 
 export interface Strategy {

@@ -18,12 +18,14 @@ import { errorStatus, SUCCESS, type Status } from './status.js';
 import {
   CycleState,
   isFilter,
+  isPreBind,
   isPreFilter,
   isPreScore,
   isScore,
   MAX_NODE_SCORE,
   type FilterPlugin,
   type Plugin,
+  type PreBindPlugin,
   type PreFilterPlugin,
   type PreScorePlugin,
   type ScorePlugin,
@@ -37,7 +39,8 @@ export interface FrameworkOptions {
 }
 
 export type ScheduleResult =
-  | { kind: 'Scheduled'; node: NodeInfo; evaluatedNodes: number; feasibleNodes: number }
+  /** `state` carries the attempt's plugin results on to PreBind. */
+  | { kind: 'Scheduled'; node: NodeInfo; evaluatedNodes: number; feasibleNodes: number; state: CycleState }
   /** No node fits; `message` is the FailedScheduling text, `plugins` the plugins that rejected. */
   | { kind: 'Unschedulable'; message: string; plugins: ReadonlySet<string> }
   | { kind: 'Error'; message: string };
@@ -47,6 +50,7 @@ export class Framework {
   private readonly filters: FilterPlugin[];
   private readonly preScores: PreScorePlugin[];
   private readonly scores: ScorePlugin[];
+  private readonly preBinds: PreBindPlugin[];
   private readonly random: () => number;
   private nextStartNodeIndex = 0;
 
@@ -58,6 +62,7 @@ export class Framework {
     this.filters = plugins.filter(isFilter);
     this.preScores = plugins.filter(isPreScore);
     this.scores = plugins.filter(isScore);
+    this.preBinds = plugins.filter(isPreBind);
     this.random = opts.random ?? Math.random;
   }
 
@@ -91,9 +96,28 @@ export class Framework {
     this.nextStartNodeIndex = (start + processed) % n;
 
     if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(n, rejected), plugins: rejectedBy };
-    if (feasible.length === 1) return { kind: 'Scheduled', node: feasible[0], evaluatedNodes: processed, feasibleNodes: 1 };
+    if (feasible.length === 1) return { kind: 'Scheduled', node: feasible[0], evaluatedNodes: processed, feasibleNodes: 1, state };
     const node = this.select(feasible, this.totals(pod, feasible, state));
-    return { kind: 'Scheduled', node, evaluatedNodes: processed, feasibleNodes: feasible.length };
+    return { kind: 'Scheduled', node, evaluatedNodes: processed, feasibleNodes: feasible.length, state };
+  }
+
+  /** Whether the profile has PreBind work: without it, binding needs no extra step. */
+  get hasPreBind(): boolean {
+    return this.preBinds.length > 0;
+  }
+
+  /** PreBind plugins in order; the first that does not succeed decides (its reasons name the plugin). */
+  async preBind(pod: PodInfo, nodeName: string, state: CycleState, signal: AbortSignal): Promise<Status> {
+    for (const p of this.preBinds) {
+      let s: Status;
+      try {
+        s = await p.preBind(pod, nodeName, state, signal);
+      } catch (err) {
+        s = errorStatus((err as Error).message);
+      }
+      if (s.code !== 'Success') return { code: s.code, reasons: s.reasons.map((r) => `running PreBind plugin ${p.name}: ${r}`) };
+    }
+    return SUCCESS;
   }
 
   /** Filters in order; the first that rejects decides, as kube-scheduler reports one plugin per node. */

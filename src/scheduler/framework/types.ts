@@ -1,9 +1,11 @@
 /**
  * The plugin contract, after kube-scheduler's framework: PreFilter once per attempt,
  * Filter per node, PreScore once with the feasible nodes, Score per feasible node, and an
- * optional Normalize over all the scores. A plugin implements the extension points it
- * needs; the registry builds plugins by name. Plugins never throw: they return a Status.
+ * optional Normalize over all the scores; once a node is chosen, PreBind (asynchronous)
+ * before the binding is written. A plugin implements the extension points it needs; the
+ * registry builds plugins by name. Plugins never throw: they return a Status.
  */
+import type { Client } from '../../client/client.js';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
 import type { Status } from './status.js';
@@ -49,16 +51,41 @@ export interface ScorePlugin extends Plugin {
   normalize?(scores: number[], nodes: readonly NodeInfo[], state: CycleState): void;
 }
 
+export interface PreBindPlugin extends Plugin {
+  /**
+   * After the pod is assumed on `nodeName`, before its binding is written: the API writes
+   * the binding depends on (volumes), waiting for them if need be. Not Success: the pod is
+   * forgotten and retried. `signal` aborts when the scheduler stops.
+   */
+  preBind(pod: PodInfo, nodeName: string, state: CycleState, signal: AbortSignal): Promise<Status>;
+}
+
+/** What a plugin reads beyond pods and nodes: a read-only view of an informer's cache. */
+export interface Lister<T> {
+  /** By `namespace/name`, or name for cluster-scoped objects. */
+  get(key: string): T | undefined;
+  list(): T[];
+}
+
+/** kube-scheduler's framework.Handle: cluster state and the API for plugins that need them. */
+export interface PluginHandle {
+  /** The shared informer of a resource for this term of leadership. */
+  lister<T extends { metadata?: any }>(plural: string, group?: string): Lister<T>;
+  client: Client;
+}
+
 export interface PluginArgs {
   /** Score weight; each score plugin has its kube-scheduler default. */
   weight?: number;
 }
 
-export type PluginFactory = (args: PluginArgs) => Plugin;
+/** `handle` is absent when a profile is only being checked (names and arguments). */
+export type PluginFactory = (args: PluginArgs, handle?: PluginHandle) => Plugin;
 
 export const MAX_NODE_SCORE = 100;
 
 export const isPreFilter = (p: Plugin): p is PreFilterPlugin => typeof (p as PreFilterPlugin).preFilter === 'function';
 export const isFilter = (p: Plugin): p is FilterPlugin => typeof (p as FilterPlugin).filter === 'function';
 export const isPreScore = (p: Plugin): p is PreScorePlugin => typeof (p as PreScorePlugin).preScore === 'function';
+export const isPreBind = (p: Plugin): p is PreBindPlugin => typeof (p as PreBindPlugin).preBind === 'function';
 export const isScore = (p: Plugin): p is ScorePlugin => typeof (p as ScorePlugin).score === 'function';

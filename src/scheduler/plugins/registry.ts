@@ -3,7 +3,7 @@
  * kube-scheduler's order (cheap, decisive checks first; a node is rejected by the first
  * filter that fails) and the score plugins with kube-scheduler's default weights.
  */
-import type { Plugin, PluginArgs, PluginFactory } from '../framework/types.js';
+import type { Plugin, PluginArgs, PluginFactory, PluginHandle } from '../framework/types.js';
 import * as nodeUnschedulable from './node-unschedulable/node-unschedulable.js';
 import * as nodeName from './node-name/node-name.js';
 import * as taintToleration from './taint-toleration/taint-toleration.js';
@@ -13,6 +13,7 @@ import * as nodeResourcesFit from './node-resources-fit/node-resources-fit.js';
 import * as leastAllocated from './node-resources-least-allocated/node-resources-least-allocated.js';
 import * as balancedAllocation from './node-resources-balanced-allocation/node-resources-balanced-allocation.js';
 import * as selectorSpread from './selector-spread/selector-spread.js';
+import * as volumeBinding from './volume-binding/volume-binding.js';
 
 export const REGISTRY: Readonly<Record<string, PluginFactory>> = {
   [nodeUnschedulable.NAME]: nodeUnschedulable.factory,
@@ -24,6 +25,7 @@ export const REGISTRY: Readonly<Record<string, PluginFactory>> = {
   [leastAllocated.NAME]: leastAllocated.factory,
   [balancedAllocation.NAME]: balancedAllocation.factory,
   [selectorSpread.NAME]: selectorSpread.factory,
+  [volumeBinding.NAME]: volumeBinding.factory,
 };
 
 export interface PluginConfig extends PluginArgs {
@@ -38,16 +40,20 @@ export const DEFAULT_PROFILE: readonly PluginConfig[] = [
   { name: nodeAffinity.NAME },
   { name: nodePorts.NAME },
   { name: nodeResourcesFit.NAME },
+  { name: volumeBinding.NAME },
   { name: leastAllocated.NAME },
   { name: balancedAllocation.NAME },
   { name: selectorSpread.NAME },
 ];
 
-/** Builds the plugins of a profile; an unknown name is a configuration error. */
-export function buildPlugins(profile: readonly PluginConfig[] = DEFAULT_PROFILE): Plugin[] {
+/**
+ * Builds the plugins of a profile; an unknown name is a configuration error. Without a
+ * handle the plugins cannot read cluster state: enough for checking a profile.
+ */
+export function buildPlugins(profile: readonly PluginConfig[] = DEFAULT_PROFILE, handle?: PluginHandle): Plugin[] {
   return profile.map(({ name, ...args }) => {
     const f = REGISTRY[name];
     if (!f) throw new Error(`unknown scheduler plugin ${JSON.stringify(name)} (known: ${Object.keys(REGISTRY).join(', ')})`);
-    return f(args);
+    return f(args, handle);
   });
 }

@@ -10,11 +10,15 @@ import { errors } from '../../../machinery/errors.js';
 import { serviceStrategy } from './service.js';
 import { podStrategy } from './pod.js';
 import { namespaceStrategy } from './namespace.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './persistent-volume.js';
 
 export function buildRegistries(store: Store, caches: WatchCacheSet, policy: KindPolicy, alloc: ServiceAllocator): Map<ResourceInfo, Registry> {
   const registries = new Map<ResourceInfo, Registry>();
   const nsInfo = RESOURCES.find((r) => r.kind === 'Namespace')!;
   let namespaces: Registry | undefined;
+  const scInfo = RESOURCES.find((r) => r.kind === 'StorageClass')!;
+  // Claims are admitted against the classes as the StorageClass registry holds them now.
+  const storageClasses = () => [...(registries.get(scInfo)?.cache.items.values() ?? [])].map((e) => e.obj);
   // NamespaceLifecycle admission: new objects only in namespaces that exist and are not terminating.
   const admitNamespace = (ns: string) => {
     const e = namespaces!.cache.get(`${resourcePrefix(nsInfo)}${ns}`);
@@ -27,6 +31,8 @@ export function buildRegistries(store: Store, caches: WatchCacheSet, policy: Kin
     if (info.kind === 'Service') strategy = serviceStrategy(info, strategy, alloc);
     if (info.kind === 'Pod') strategy = podStrategy(strategy);
     if (info.kind === 'Namespace') strategy = namespaceStrategy(strategy);
+    if (info.kind === 'PersistentVolume') strategy = persistentVolumeStrategy(strategy);
+    if (info.kind === 'PersistentVolumeClaim') strategy = persistentVolumeClaimStrategy(strategy, storageClasses);
     const status = info.subresources.includes('status') ? statusStrategy(info, policy) : undefined;
     const reg = new Registry(info, strategy, status, store, caches.add(resourcePrefix(info)), caches, admitNamespace);
     registries.set(info, reg);
