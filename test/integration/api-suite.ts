@@ -280,6 +280,21 @@ export function apiSuite(backend: Backend): void {
       assert.equal(again.status, 201, `the freed address can be taken again: ${again.text}`);
     });
 
+    it('changes a LoadBalancer Service to ClusterIP with a patch of type alone, freeing its node port', async () => {
+      const r = await c().post('/api/v1/namespaces/default/services', { metadata: { name: 'lb-down' }, spec: { type: 'LoadBalancer', selector: { a: 'b' }, ports: [{ port: 80 }] } });
+      assert.equal(r.status, 201, r.text);
+      const nodePort = r.body.spec.ports[0].nodePort;
+      assert.equal(r.body.spec.allocateLoadBalancerNodePorts, true);
+      const p = await c().patch('/api/v1/namespaces/default/services/lb-down', { spec: { type: 'ClusterIP' } }, 'application/strategic-merge-patch+json');
+      assert.equal(p.status, 200, p.text);
+      assert.equal(p.body.spec.type, 'ClusterIP');
+      assert.equal(p.body.spec.ports[0].nodePort, undefined);
+      assert.equal(p.body.spec.allocateLoadBalancerNodePorts, undefined);
+      assert.equal(p.body.spec.externalTrafficPolicy, undefined);
+      const again = await c().post('/api/v1/namespaces/default/services', { metadata: { name: 'takes-port' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort }] } });
+      assert.equal(again.status, 201, `the freed node port can be taken again: ${again.text}`);
+    });
+
     it('warns about unknown fields by default, one Warning header each', async () => {
       const r = await c().post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'warned' }, foo: 1, bar: 2 });
       assert.equal(r.status, 201, r.text);

@@ -13,6 +13,26 @@ const ipOf = (svc: any): string | undefined => {
 const portsOf = (svc: any): number[] => (hasNodePorts(svc) ? (svc.spec.ports ?? []).map((p: any) => p.nodePort).filter((n: any) => typeof n === 'number') : []);
 const portKey = (p: any) => `${p.port}/${p.protocol ?? 'TCP'}`;
 
+const isExternal = (spec: any) => spec?.type === 'NodePort' || spec?.type === 'LoadBalancer';
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * A Service changing type loses the fields only its old type had, when the client merely
+ * carried them over (a patch of `type` alone): `kubectl patch -p '{"spec":{"type":
+ * "ClusterIP"}}'` on a LoadBalancer works, as in Kubernetes. A value the client changed is
+ * kept, so validation can say it does not fit the new type.
+ */
+export function dropTypeDependentFields(spec: any, oldSpec: any): void {
+  if (spec.type === oldSpec.type) return;
+  const carried = (f: string) => spec[f] !== undefined && same(spec[f], oldSpec[f]);
+  if (spec.type !== 'LoadBalancer') {
+    for (const f of ['allocateLoadBalancerNodePorts', 'loadBalancerClass']) if (carried(f)) delete spec[f];
+  }
+  if (!isExternal(spec) && carried('externalTrafficPolicy')) delete spec.externalTrafficPolicy;
+  const needsHealthCheck = spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
+  if (!needsHealthCheck && carried('healthCheckNodePort')) delete spec.healthCheckNodePort;
+}
+
 export function serviceStrategy(info: ResourceInfo, base: Strategy, alloc: ServiceAllocator): Strategy {
   const ref = (name: string) => ({ resource: qualifiedResource(info), group: '', kind: info.kind, name });
   const release = async (obj: any, keep?: any) => {
@@ -35,6 +55,7 @@ export function serviceStrategy(info: ResourceInfo, base: Strategy, alloc: Servi
           for (const p of obj.spec.ports ?? []) if (p.nodePort === undefined && oldPorts.get(portKey(p))) p.nodePort = oldPorts.get(portKey(p));
         }
         if (!hasNodePorts(obj)) for (const p of obj.spec.ports ?? []) if (hasNodePorts(old)) delete p.nodePort;
+        dropTypeDependentFields(obj.spec, old.spec);
         // Becoming an ExternalName alias drops what only addressed services have, as
         // Kubernetes does for fields the client carried over from the old type.
         if (obj.spec.type === 'ExternalName' && old.spec.type !== 'ExternalName') {
