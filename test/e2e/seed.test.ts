@@ -115,9 +115,9 @@ test('all 3 replicas run and are Ready on the node, pulled through the docker.io
   for (const p of pods) {
     assert.equal(p.spec?.nodeName, node.nodeName);
     assert.equal(p.spec?.containers[0].image, 'nginx:1.7.9');
-    // The image containerd pulled is the stand-in (the kubelet would show the image as
-    // docker.io/library/nginx:1.7.9; orch shows the spec's name).
+    // The image containerd pulled is the stand-in, shown by its full name as the kubelet does.
     const status = p.status?.containerStatuses?.[0];
+    assert.equal(status?.image, 'docker.io/library/nginx:1.7.9');
     assert.ok([image.configDigest, image.manifestDigest].some((d) => status?.imageID?.includes(d)), `imageID ${status?.imageID}`);
     assert.match(p.status?.podIP ?? '', /^10\.252\./);
   }

@@ -7,6 +7,7 @@
 import type { ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus as CriContainerStatus } from '../cri/cri-types.js';
 import { rfc3339 } from '../node/time.js';
+import { normalizeImageRef } from '../images/reference.js';
 
 export interface Waiting {
   reason: string;
@@ -59,7 +60,8 @@ function terminated(s: CriContainerStatus): ContainerState {
 }
 
 export function containerStatus(v: ContainerView, defaultWaiting: string): ContainerStatus {
-  const out: ContainerStatus = { name: v.name, image: v.image, imageID: '', ready: false, restartCount: v.restartCount, started: false, state: {} };
+  // The full reference, as the kubelet reports it (the spec's `nginx` is docker.io/library/nginx:latest).
+  const out: ContainerStatus = { name: v.name, image: normalizeImageRef(v.image), imageID: '', ready: false, restartCount: v.restartCount, started: false, state: {} };
   const cur = v.current;
   if (cur) {
     out.imageID = cur.image_ref ?? '';
