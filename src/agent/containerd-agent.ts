@@ -54,6 +54,8 @@ export interface ContainerdAgentOptions {
   /** Every *.tar here is imported into containerd at start. */
   imagesDir?: string;
   registries?: RegistriesConfig;
+  /** Provision local-path volumes on this node (default true). */
+  localStorage?: boolean;
   /** The node bridge (≤ 15 characters). Default `orch0`. */
   bridgeName?: string;
   heartbeatIntervalMs?: number;
@@ -223,8 +225,10 @@ export class ContainerdAgent {
       loops.push(this.nodeStatusLoop(client, internal.signal));
 
       // 4. Persistent volumes of this node (<dataDir>/storage outlives every stop and restart).
-      storage = new LocalPathProvisioner({ client, nodeName: this.o.nodeName, storageDir: storageDirOf(this.o.dataDir), log: this.log });
-      loops.push(storage.run(internal.signal));
+      if (this.o.localStorage !== false) {
+        storage = new LocalPathProvisioner({ client, nodeName: this.o.nodeName, storageDir: storageDirOf(this.o.dataDir), log: this.log });
+        loops.push(storage.run(internal.signal));
+      }
 
       // 5. Pods.
       const volumeManager = this.o.volumes

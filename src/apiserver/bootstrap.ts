@@ -29,7 +29,7 @@ const STORAGE_CLASSES = [
 ];
 const ctx = { user: 'system:apiserver', dryRun: false };
 
-export async function bootstrap(registries: Map<ResourceInfo, Registry>, alloc: ServiceAllocator, log: Logger): Promise<void> {
+export async function bootstrap(registries: Map<ResourceInfo, Registry>, alloc: ServiceAllocator, log: Logger, opts: { storageClasses: boolean } = { storageClasses: true }): Promise<void> {
   const byKind = (kind: string) => [...registries.entries()].find(([i]) => i.kind === kind)![1];
   const namespaces = byKind('Namespace');
   for (const name of SYSTEM_NAMESPACES) {
@@ -48,7 +48,7 @@ export async function bootstrap(registries: Map<ResourceInfo, Registry>, alloc: 
     ),
   );
   const classes = byKind('StorageClass');
-  for (const sc of STORAGE_CLASSES) {
+  for (const sc of opts.storageClasses ? STORAGE_CLASSES : []) {
     await ensure(() => classes.create(undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', ...structuredClone(sc) }, ctx));
   }
   log.debug('bootstrap objects ensured');

@@ -42,6 +42,8 @@ export interface ApiServerConfig {
   kubeconfigPath?: string;
   store: Store;
   log: Logger;
+  /** Create the local-path StorageClasses at start (default true; `--disable local-storage`). */
+  storageClasses?: boolean;
 }
 
 export class ApiServer {
@@ -80,7 +82,7 @@ export class ApiServer {
     this.caches = new WatchCacheSet(config.store, ROOT_PREFIX);
     this.registries = buildRegistries(config.store, this.caches, kindPolicy, alloc);
     await this.caches.start();
-    await bootstrap(this.registries, alloc, config.log);
+    await bootstrap(this.registries, alloc, config.log, { storageClasses: config.storageClasses ?? true });
 
     const ctx: HandlerContext = {
       registries: this.registries,

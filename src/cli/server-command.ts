@@ -210,6 +210,7 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
     nodePortRange: config.nodePortRange,
     store,
     log: log.child({ component: 'apiserver' }),
+    storageClasses: !config.disabled.has('local-storage'),
   });
   try {
     await api.start();
@@ -253,6 +254,7 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           clusterDns: config.clusterDns,
           imagesDir,
           registries,
+          localStorage: !config.disabled.has('local-storage'),
           nodeIP: '127.0.0.1',
           // kubectl logs/exec/port-forward reach the node here, through the API server.
           streaming: { port: config.kubeletPort, host: '127.0.0.1' },

@@ -46,6 +46,18 @@ export function kubectlSuite(backend: 'sqlite' | 'etcd'): void {
       assert.equal(JSON.parse(version).serverVersion.minor, '32');
     });
 
+    it('has the local-path StorageClasses, unless started with --disable local-storage', async () => {
+      assert.match(await k('get', 'storageclass'), /local-path \(default\)\s+orch.io\/local-path\s+Delete\s+WaitForFirstConsumer/);
+      const bare = await startOrchServer({ backend, etcd: undefined, extraArgs: ['--disable', 'local-storage'] });
+      try {
+        const r = await bare.kubectl(['get', 'storageclass', '-o', 'name']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), '');
+      } finally {
+        await bare.cleanup();
+      }
+    });
+
     it('applies the course Deployment: created, unchanged, configured', async () => {
       const file = join(EXAMPLES, 'my-nginx-deployment.yaml');
       assert.match(await k('apply', '-f', file), /deployment.apps\/my-nginx created/);
