@@ -150,6 +150,31 @@ describe('persistent volumes', () => {
     assert.deepEqual(v.metadata?.finalizers, ['kubernetes.io/pv-protection']);
   });
 
+  it('a claim made while no class is the default gets the default once one is (retroactive assignment)', async () => {
+    const classes = cluster.client.resource<StorageClass>('storageclasses', 'storage.k8s.io');
+    const ns = await newNamespace();
+    const setDefault = async (on: boolean) => {
+      const lp = await classes.get(undefined, 'local-path');
+      lp.metadata!.annotations = { ...lp.metadata!.annotations, 'storageclass.kubernetes.io/is-default-class': on ? 'true' : 'false' };
+      await classes.update(lp);
+    };
+    await setDefault(false);
+    try {
+      const c = await pvcs.create(ns, claim('before-default'));
+      assert.equal(c.spec?.storageClassName, undefined);
+      await pvcs.create(ns, claim('explicitly-none', { className: '' }));
+      await setDefault(true);
+      await waitFor('the default class on the claim', async () => (await pvcs.get(ns, 'before-default')).spec?.storageClassName === 'local-path', TIMEOUT);
+      assert.equal((await pvcs.get(ns, 'explicitly-none')).spec?.storageClassName, '', 'a claim that asked for no class keeps none');
+      // Only that change is allowed: the class of a claim that has one stays.
+      const later = await pvcs.get(ns, 'before-default');
+      later.spec!.storageClassName = 'default';
+      await assert.rejects(pvcs.update(later), (err: ApiError) => err.code === 422);
+    } finally {
+      await setDefault(true);
+    }
+  });
+
   it('binds static volumes by size (smallest that fits), access modes, class, selector and volumeName', async () => {
     const ns = await newNamespace();
     for (const [name, o] of [

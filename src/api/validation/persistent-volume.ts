@@ -138,6 +138,11 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   // Compare what remains once the changeable parts are copied from the old spec.
   if (isObj(next.resources)) next.resources = { ...next.resources, requests: prev.resources?.requests };
   if (!prev.volumeName) next.volumeName = prev.volumeName;
+  // An unbound claim made without a class may be given one (the default, retroactively).
+  if (prev.storageClassName == null && !prev.volumeName) {
+    if (prev.storageClassName === undefined) delete next.storageClassName;
+    else next.storageClassName = prev.storageClassName;
+  }
   if (!deepEqual(next, prev)) {
     errs.push(fe.forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
   }

@@ -28,6 +28,8 @@ import {
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   LOCAL_PATH_PROVISIONER,
+  ANN_BETA_STORAGE_CLASS,
+  defaultClassName,
   isVolumeBoundToClaim,
   storageClassOf,
 } from '../../machinery/persistent-volumes.js';
@@ -43,6 +45,8 @@ const BY_CLAIM = 'byClaim';
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const claimKey = (c: PersistentVolumeClaim) => `${c.metadata?.namespace ?? ''}/${c.metadata?.name ?? ''}`;
+/** No class asked for at all (absent, not ""): the default class may still be given. */
+const hasNoClass = (c: PersistentVolumeClaim) => c.spec?.storageClassName == null && c.metadata?.annotations?.[ANN_BETA_STORAGE_CLASS] === undefined;
 const isNotFound = (err: unknown) => isApiError(err) && err.code === 404;
 
 export class PersistentVolumeController implements Controller {
@@ -103,7 +107,8 @@ export class PersistentVolumeController implements Controller {
       },
       delete: onVolume,
     });
-    const onClass = (sc: StorageClass) => this.enqueueUnboundClaims((c) => storageClassOf(c) === sc.metadata?.name);
+    // A new default class is also for the claims that were made without any.
+    const onClass = (sc: StorageClass) => this.enqueueUnboundClaims((c) => storageClassOf(c) === sc.metadata?.name || hasNoClass(c));
     this.classes.on({ add: onClass, update: (_o, sc) => onClass(sc), delete: onClass });
     // A node becoming able to hold volumes may unblock an Immediate claim with none chosen.
     const onNode = (n: Node) => {
@@ -132,6 +137,16 @@ export class PersistentVolumeController implements Controller {
   async syncClaim(key: string): Promise<void> {
     const claim = this.claims.get(key);
     if (!claim) return;
+    // A claim made while no class was the default gets the default once there is one
+    // (Kubernetes' retroactive default StorageClass assignment); the update brings it back.
+    if (hasNoClass(claim) && !claim.spec?.volumeName) {
+      const def = defaultClassName(this.classes.list());
+      if (def) {
+        await this.claimsApi.update({ ...structuredClone(claim), spec: { ...claim.spec, storageClassName: def } });
+        this.log.info({ claim: key, storageClass: def }, 'assigned the default StorageClass');
+        return;
+      }
+    }
     const className = storageClassOf(claim);
     const decision = decideClaim(claim, {
       volumes: this.volumes.list(),
