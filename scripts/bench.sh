@@ -27,4 +27,6 @@ if [ "$(id -u)" -eq 0 ]; then
   node dist/bench/proxy.js
   echo; echo "== pod start latency on containerd, CRI floor, agent RSS, vs Docker Swarm (bench/pods.ts) =="
   node dist/bench/pods.js
+  echo; echo "== node agent memory, 0 and 50 pods (bench/agent-memory.ts) =="
+  node dist/bench/agent-memory.js
 fi

@@ -8,13 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { ContainerdAgent } from '../agent/containerd-agent.js';
-import { FakeNodes } from '../agent/fake/fake-nodes.js';
-import { loadRegistriesFile, parseCidr, type RegistriesConfig } from '../agent/runtime/index.js';
+// The runtime's leaf modules, not its index: parsing flags must not load containerd's client.
+import { parseCidr } from '../agent/runtime/cni-config.js';
+import { loadRegistriesFile, type RegistriesConfig } from '../agent/runtime/registries.js';
 import { loadKubeconfig, type ClientConfig } from '../client/config.js';
 import { createLogger } from '../machinery/log.js';
 import { tryParseQuantity } from '../machinery/quantity.js';
 import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags.js';
+import { leaveLeanV8 } from '../machinery/lean-v8.js';
 
 export const AGENT_FLAGS: FlagSpec[] = [
   { name: 'runtime', type: 'string', value: 'NAME', help: 'Container runtime: containerd, or fake (kwok-style nodes that run nothing)', default: 'containerd' },
@@ -232,6 +233,12 @@ export async function runAgent(config: AgentConfig | ContainerdAgentConfig, sign
     log.warn({ server: client.server }, "not verifying the API server's certificate (--insecure-skip-tls-verify)");
   }
   if (config.runtime === 'containerd') return runContainerdAgent(config, client, log, signal);
+  // Fake nodes are a scale-test load generator, not a node to keep small (see main.ts).
+  leaveLeanV8();
+  // Each runtime's code is loaded only when it runs (and not at all by the commands that
+  // import this file for parseDuration): a node agent never needs the fake nodes, nor
+  // `orch dns` the agent.
+  const { FakeNodes } = await import('../agent/fake/fake-nodes.js');
   const fake = new FakeNodes({
     client,
     log,
@@ -256,6 +263,7 @@ export async function runAgent(config: AgentConfig | ContainerdAgentConfig, sign
 async function runContainerdAgent(config: ContainerdAgentConfig, client: ClientConfig, log: ReturnType<typeof createLogger>, signal: AbortSignal): Promise<void> {
   let registries: RegistriesConfig | undefined;
   if (config.registriesConfig) registries = await loadRegistriesFile(config.registriesConfig);
+  const { ContainerdAgent } = await import('../agent/containerd-agent.js');
   const agent = new ContainerdAgent({
     client,
     log,

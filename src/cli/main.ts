@@ -1,11 +1,11 @@
 /** `orch` entry point: dispatches subcommands, turns usage errors into messages and exit code 2. */
-import { parseServerConfig, runServer, SERVER_HELP } from './server-command.js';
-import { parseAgentConfig, runAgent, AGENT_HELP } from './agent-command.js';
-import { parseDnsConfig, runDns, DNS_HELP } from './dns-command.js';
-import { parseImagesArgs, runImagesCommand, IMAGES_HELP } from './images-command.js';
+// Each subcommand's module is imported only when that command runs: `orch agent` on a node
+// would otherwise load the whole API server, storage and controllers (~15 MB of RSS).
+import { useLeanV8 } from '../machinery/lean-v8.js';
+import { installMemoryReport } from './debug-memory.js';
 import { UsageError } from './flags.js';
 
-const HELP = `orch — a Kubernetes-compatible cluster in one small program
+const help = (serverHelp: string) => `orch — a Kubernetes-compatible cluster in one small program
 
 Usage:
   orch <command> [flags]
@@ -19,25 +19,27 @@ Commands:
   help       Show this help
 
 Server flags:
-${SERVER_HELP.split('Flags:\n')[1]}`;
+${serverHelp.split('Flags:\n')[1]}`;
 
 export const VERSION = 'v1.32.0+orch.0.1.0';
 
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
+  installMemoryReport();
   try {
     switch (cmd) {
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(HELP);
+        process.stdout.write(help((await import('./server-command.js')).SERVER_HELP));
         return;
       case 'version':
       case '--version':
         process.stdout.write(`orch version ${VERSION}\n`);
         return;
       case 'server': {
+        const { parseServerConfig, runServer, SERVER_HELP } = await import('./server-command.js');
         const config = parseServerConfig(rest);
         if (config === 'help') {
           process.stdout.write(SERVER_HELP);
@@ -47,6 +49,10 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'agent': {
+        // A node agent keeps small (machinery/lean-v8.ts); set before its modules load, since
+        // loading alone would grow the young generation.
+        useLeanV8();
+        const { parseAgentConfig, runAgent, AGENT_HELP } = await import('./agent-command.js');
         const config = await parseAgentConfig(rest);
         if (config === 'help') {
           process.stdout.write(AGENT_HELP);
@@ -56,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'dns': {
+        const { parseDnsConfig, runDns, DNS_HELP } = await import('./dns-command.js');
         const config = await parseDnsConfig(rest);
         if (config === 'help') {
           process.stdout.write(DNS_HELP);
@@ -65,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'images': {
+        const { parseImagesArgs, runImagesCommand, IMAGES_HELP } = await import('./images-command.js');
         const cmd = parseImagesArgs(rest);
         if (cmd === 'help') {
           process.stdout.write(IMAGES_HELP);

@@ -1,6 +1,5 @@
 /** Where the API server is and how to authenticate: from a kubeconfig or given directly. */
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 
 export interface ClientConfig {
   /** https://host:port */
@@ -16,6 +15,8 @@ export interface ClientConfig {
 
 /** Reads the current context of a kubeconfig (certificate-authority-data and token users). */
 export async function loadKubeconfig(path: string): Promise<ClientConfig> {
+  // Loaded here, not at start: components given --server/--token never parse YAML (~3 MB RSS).
+  const { parse } = await import('yaml');
   const doc = parse(await readFile(path, 'utf8'));
   const ctxName = doc['current-context'];
   const ctx = doc.contexts?.find((c: any) => c.name === ctxName)?.context;

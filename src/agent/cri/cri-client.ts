@@ -1,7 +1,6 @@
 /**
  * CriClient: promise methods over containerd's CRI v1 gRPC API (RuntimeService and
- * ImageService), with generous deadlines and typed errors (cri-errors.ts). Messages are
- * protobuf (cri-codec.ts) over orch's own unary gRPC transport (grpc-unary.ts).
+ * ImageService), with generous deadlines and typed errors (cri-errors.ts).
  *
  * The client also refuses, before sending, the few requests known to hurt the node
  * (NODE-RUNTIME.md): CreateContainer without the sandbox config (containerd 1.6 panics and
@@ -9,10 +8,10 @@
  * `namespace_options.pid = CONTAINER` on containers that leave it unset, since the proto
  * default (POD) would put the container in the pause process's PID namespace.
  */
+import * as grpc from '@grpc/grpc-js';
 import path from 'node:path';
 import { criMethods, decodeMessage, encodeMessage } from './cri-codec.js';
-import { CriRequestRejectedError, criErrorFromStatus, CriCancelledError, GrpcCode } from './cri-errors.js';
-import { GrpcCallError, UnaryChannel } from './grpc-unary.js';
+import { CriRequestRejectedError, criErrorFromStatus, CriCancelledError } from './cri-errors.js';
 import type {
   AuthConfig,
   Container,
@@ -83,7 +82,7 @@ export interface StreamRequest {
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
 export class CriClient {
-  private readonly channel: UnaryChannel;
+  private readonly client: grpc.Client;
   private readonly timeouts: CriTimeouts;
   private readonly waitForReady: boolean;
   private readonly cgroupParentRoot?: string;
@@ -95,19 +94,18 @@ export class CriClient {
     this.timeouts = { ...DEFAULT_CRI_TIMEOUTS, ...options.timeouts };
     this.waitForReady = options.waitForReady ?? true;
     this.cgroupParentRoot = options.cgroupParentRoot?.replace(/\/+$/, '');
-    this.channel = new UnaryChannel({
-      socketPath: this.target.slice('unix://'.length),
-      waitForReady: this.waitForReady,
-      maxMessageBytes: MAX_MESSAGE,
-      // containerd restarts are short: reconnect quickly rather than after gRPC's usual 1-120 s back-off.
-      reconnectMinMs: 100,
-      reconnectMaxMs: 1000,
+    this.client = new grpc.Client(this.target, grpc.credentials.createInsecure(), {
+      // containerd restarts are short: reconnect quickly rather than after grpc's 1-120 s back-off.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.max_receive_message_length': MAX_MESSAGE,
+      'grpc.max_send_message_length': MAX_MESSAGE,
     });
   }
 
   /** Closes the connection; calls in flight fail with CriCancelledError. */
   close(): void {
-    this.channel.close();
+    this.client.close();
   }
 
   /**
@@ -118,26 +116,28 @@ export class CriClient {
     const m = criMethods().get(method);
     if (!m) return Promise.reject(new Error(`CRI method ${method} is not in orch's CRI subset`));
     if (options.signal?.aborted) return Promise.reject(new CriCancelledError(method, 1, 'aborted before the call'));
+    const metadata = new grpc.Metadata({ waitForReady: this.waitForReady });
     const deadline = Date.now() + (options.timeoutMs ?? timeoutMs);
-    let bytes: Buffer;
-    try {
-      bytes = encodeMessage(m.requestType, request);
-    } catch (err) {
-      return Promise.reject(criErrorFromStatus(method, GrpcCode.INTERNAL, `request does not serialize: ${(err as Error).message}`));
-    }
-    return this.channel.call({ path: m.path, request: bytes, deadline, signal: options.signal }).then(
-      (res) => {
-        try {
-          return decodeMessage<T>(m.responseType, res);
-        } catch (err) {
-          throw criErrorFromStatus(method, GrpcCode.INTERNAL, `response does not parse: ${(err as Error).message}`);
-        }
-      },
-      (err: unknown) => {
-        if (err instanceof GrpcCallError) throw criErrorFromStatus(method, err.code, err.details);
-        throw err;
-      },
-    );
+    return new Promise<T>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const call = this.client.makeUnaryRequest<object, T>(
+        m.path,
+        (value) => encodeMessage(m.requestType, value),
+        (bytes) => decodeMessage<T>(m.responseType, bytes),
+        request,
+        metadata,
+        { deadline },
+        (err, value) => {
+          if (onAbort) options.signal!.removeEventListener('abort', onAbort);
+          if (err) reject(criErrorFromStatus(method, err.code, err.details));
+          else resolve(value as T);
+        },
+      );
+      if (options.signal) {
+        onAbort = () => call.cancel();
+        options.signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
   }
 
   // ---------------------------------------------------------------- runtime

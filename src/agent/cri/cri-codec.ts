@@ -1,6 +1,6 @@
 /**
  * Encoding and decoding of CRI messages with protobufjs, from the embedded .proto text.
- * The gRPC transport (grpc-unary.ts) carries bytes, so no code generation and no
+ * grpc-js takes plain serialize/deserialize functions, so no code generation and no
  * @grpc/proto-loader are needed.
  */
 import protobuf from 'protobufjs';

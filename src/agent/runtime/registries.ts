@@ -14,8 +14,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { tomlString } from './containerd-config.js';
+
+/** The YAML parser is loaded when a registries file is read: most nodes have none (~3 MB RSS). */
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export interface RegistryMirror {
   /** Endpoints tried in order before the registry itself; `http://` means plain HTTP. */
@@ -217,7 +220,7 @@ export function renderRegistryHosts(config: RegistriesConfig): Map<string, strin
 /** The CRI `registry.configs.<host>.auth` sections for containerd's config ('' if none). */
 export function renderRegistryAuthToml(config: RegistriesConfig): string {
   const parts: string[] = [];
-  for (const [host, c] of Object.entries(config.configs).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [host, c] of Object.entries(config.configs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!c.auth || Object.keys(c.auth).length === 0) continue;
     parts.push(`\n  [plugins."io.containerd.grpc.v1.cri".registry.configs.${tomlString(host)}.auth]`);
     for (const [k, v] of Object.entries(c.auth)) {

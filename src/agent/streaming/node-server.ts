@@ -16,7 +16,7 @@ import { timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, WebSocket, createWebSocketStream } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { ApiError, errors } from '../../machinery/errors.js';
 import type { Logger } from '../../machinery/log.js';
 import type { CriClient } from '../cri/cri-client.js';
@@ -54,14 +54,19 @@ const SPDY_TUNNEL_TOKEN = 'orch-spdy-portforward-tunnel';
 const CONTAINERD_EXEC_PROTOCOL = 'v4.channel.k8s.io';
 const CLOSE_CHANNEL = 255;
 
+/**
+ * `ws` is loaded on the first WebSocket upgrade (exec, attach, port-forward), not at start:
+ * most nodes serve few of them, and the library costs the agent several MB of RSS.
+ */
+type WsModule = typeof import('ws');
+let wsModule: Promise<WsModule> | undefined;
+const loadWs = (): Promise<WsModule> => (wsModule ??= import('ws'));
+
 type Target = { kind: 'exec' | 'attach'; ns: string; pod: string; container: string } | { kind: 'portForward'; ns: string; pod: string };
 
 export class NodeStreamingServer {
   private server?: https.Server;
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) => (offered.has(SPDY_TUNNEL_TOKEN) ? SPDY_TUNNEL_PROTOCOL : (CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false)),
-  });
+  private wss?: WebSocketServer;
   private readonly tokens: Buffer[];
   private readonly sockets = new Set<Duplex>();
   /** SHA-256 fingerprint of the serving certificate (publish it on the Node object). */
@@ -94,7 +99,7 @@ export class NodeStreamingServer {
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    for (const c of this.wss.clients) c.terminate();
+    for (const c of this.wss?.clients ?? []) c.terminate();
     const s = this.server;
     if (!s) return;
     s.closeAllConnections();
@@ -114,9 +119,16 @@ export class NodeStreamingServer {
 
   /** A runtime-side connection lives no longer than the client's. */
   private tie(client: Duplex, runtime: Duplex | WebSocket): void {
-    const end = () => (runtime instanceof WebSocket ? runtime.terminate() : runtime.destroy());
+    const end = () => ('terminate' in runtime ? runtime.terminate() : runtime.destroy());
     if (client.destroyed) end();
     else client.once('close', end);
+  }
+
+  private webSocketServer(ws: WsModule): WebSocketServer {
+    return (this.wss ??= new ws.WebSocketServer({
+      noServer: true,
+      handleProtocols: (offered) => (offered.has(SPDY_TUNNEL_TOKEN) ? SPDY_TUNNEL_PROTOCOL : (CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false)),
+    }));
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -237,12 +249,14 @@ export class NodeStreamingServer {
     if (!offered.some((p) => CHANNEL_PROTOCOLS.includes(p) || p === SPDY_TUNNEL_PROTOCOL)) {
       throw errors.badRequest(`unsupported WebSocket subprotocols ${JSON.stringify(offered)}; this node speaks ${[...CHANNEL_PROTOCOLS, SPDY_TUNNEL_PROTOCOL].join(', ')}`);
     }
+    const ws = await loadWs();
+    const wss = this.webSocketServer(ws);
     if (offered.includes(SPDY_TUNNEL_PROTOCOL) && !offered.some((p) => CHANNEL_PROTOCOLS.includes(p))) {
       const upstream = await openRawUpgrade(backend, { Upgrade: 'SPDY/3.1', Connection: 'Upgrade', 'X-Stream-Protocol-Version': 'portforward.k8s.io' });
       this.track(upstream);
       this.tie(socket, upstream);
       req.headers['sec-websocket-protocol'] = SPDY_TUNNEL_TOKEN;
-      this.wss.handleUpgrade(req, socket, head, (ws) => pipeWebSocketToSocket(ws, upstream));
+      wss.handleUpgrade(req, socket, head, (client) => pipeWebSocketToSocket(client, ws.createWebSocketStream(client), upstream));
       return;
     }
     if (target.kind !== 'portForward') {
@@ -251,10 +265,10 @@ export class NodeStreamingServer {
       this.track(upstream);
       this.tie(socket, upstream);
       const session = new SpdySession(upstream);
-      this.wss.handleUpgrade(req, socket, head, (ws) => bridgeChannelsToSpdy(ws, session, streams));
+      wss.handleUpgrade(req, socket, head, (client) => bridgeChannelsToSpdy(client, session, streams));
       return;
     }
-    const up = new WebSocket(backend.replace(/^http/, 'ws'), [CONTAINERD_EXEC_PROTOCOL], { perMessageDeflate: false });
+    const up = new ws.WebSocket(backend.replace(/^http/, 'ws'), [CONTAINERD_EXEC_PROTOCOL], { perMessageDeflate: false });
     // containerd writes the port prefixes as soon as it opened: keep them for the client.
     const early: [Buffer, boolean][] = [];
     const keep = (data: Buffer, isBinary: boolean) => early.push([data, isBinary]);
@@ -265,10 +279,10 @@ export class NodeStreamingServer {
       up.once('unexpected-response', (_r, res) => reject(errors.internal(`container runtime refused the stream: HTTP ${res.statusCode}`)));
     });
     this.tie(socket, up);
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket, head, (client) => {
       up.off('message', keep);
-      for (const [data, isBinary] of early) ws.send(data, { binary: isBinary });
-      relayChannels(ws, up);
+      for (const [data, isBinary] of early) client.send(data, { binary: isBinary });
+      relayChannels(client, up);
     });
   }
 }
@@ -336,7 +350,7 @@ function bridgeChannelsToSpdy(ws: WebSocket, session: SpdySession, req: { stdin:
   let status: Buffer[] = [];
   let statusSent = false;
   const send = (channel: number, data: Buffer) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true });
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true });
   };
   const finishStatus = () => {
     if (statusSent) return;
@@ -344,7 +358,7 @@ function bridgeChannelsToSpdy(ws: WebSocket, session: SpdySession, req: { stdin:
     const body = Buffer.concat(status);
     send(CHANNEL.error, body.length ? body : Buffer.from(SUCCESS));
     status = [];
-    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    if (ws.readyState === ws.OPEN) ws.close(1000);
   };
   session.on('data', (id: number, data: Buffer) => {
     if (id === error.id) status.push(data);
@@ -360,7 +374,7 @@ function bridgeChannelsToSpdy(ws: WebSocket, session: SpdySession, req: { stdin:
   session.on('fin', onEnd);
   session.on('reset', onEnd);
   session.on('close', () => {
-    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    if (ws.readyState === ws.OPEN) ws.close(1000);
   });
   // Client frames are applied in order, each after its stream was accepted.
   let chain: Promise<void> = Promise.resolve();
@@ -396,14 +410,14 @@ function relayChannels(client: WebSocket, up: WebSocket): void {
   client.on('message', (data: Buffer, isBinary) => {
     // v5's close channel has no meaning to containerd's (v4) port-forward stream: drop it.
     if (isBinary && data[0] === CLOSE_CHANNEL && client.protocol === 'v5.channel.k8s.io') return;
-    if (up.readyState === WebSocket.OPEN) up.send(data, { binary: isBinary });
+    if (up.readyState === up.OPEN) up.send(data, { binary: isBinary });
   });
   up.on('message', (data: Buffer, isBinary) => {
-    if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+    if (client.readyState === client.OPEN) client.send(data, { binary: isBinary });
   });
   const closeBoth = () => {
-    if (client.readyState === WebSocket.OPEN) client.close(1000);
-    if (up.readyState === WebSocket.OPEN) up.close(1000);
+    if (client.readyState === client.OPEN) client.close(1000);
+    if (up.readyState === up.OPEN) up.close(1000);
   };
   client.on('close', closeBoth);
   up.on('close', closeBoth);
@@ -464,8 +478,7 @@ async function relayRawUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
 }
 
 /** Carries a byte stream in WebSocket binary messages (kubectl's SPDY-in-WebSocket tunnel). */
-function pipeWebSocketToSocket(ws: WebSocket, s: net.Socket): void {
-  const stream = createWebSocketStream(ws);
+function pipeWebSocketToSocket(ws: WebSocket, stream: Duplex, s: net.Socket): void {
   stream.pipe(s).pipe(stream);
   stream.on('error', () => s.destroy());
   s.on('error', () => ws.terminate());

@@ -1,22 +1,21 @@
 /**
- * The node streaming server's own certificate: self-signed, made in memory at start. The
- * API server pins it by the SHA-256 fingerprint the agent publishes on its Node object
- * (annotation below), so no CA has to be shared with agents.
+ * The node streaming server's own certificate: self-signed, made at start. The API server
+ * pins it by the SHA-256 fingerprint the agent publishes on its Node object (annotation
+ * below), so no CA has to be shared with agents.
+ *
+ * The certificate is made by the `openssl` command (Debian's openssl package, which setup
+ * installs) in a child process: an X.509 library loaded into the agent would stay resident
+ * for the agent's life (~10 MB of RSS) to run once.
  */
-import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
-// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs this polyfill.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as any);
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 
 /** Node annotation carrying the streaming certificate's SHA-256 fingerprint (`AB:CD:…`). */
 export const STREAMING_CERT_ANNOTATION = 'orch.dev/streaming-cert-sha256';
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-const toPem = (der: ArrayBuffer, label: string): string =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 
 export interface StreamingCert {
   certPem: string;
@@ -25,25 +24,35 @@ export interface StreamingCert {
   fingerprint256: string;
 }
 
+const run = promisify(execFile);
+
+/** A host name is safe on the openssl command line and in a subject; anything else is refused. */
+const NAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+
 export async function selfSignedStreamingCert(hostname: string, ips: string[]): Promise<StreamingCert> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial.toString('hex'),
-    name: `CN=${hostname}@${Math.floor(now / 1000)}`,
-    notBefore: new Date(now - 3600_000),
-    notAfter: new Date(now + 365 * 24 * 3600_000),
-    keys,
-    signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: hostname }, ...ips.map((value) => ({ type: 'ip' as const, value }))]),
-    ],
-  });
-  const certPem = cert.toString('pem') + '\n';
-  const keyPem = toPem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
-  return { certPem, keyPem, fingerprint256: new X509Certificate(certPem).fingerprint256 };
+  if (!NAME_RE.test(hostname)) throw new Error(`node name ${JSON.stringify(hostname)} cannot go into a certificate`);
+  for (const ip of ips) if (!/^[0-9a-fA-F:.]+$/.test(ip)) throw new Error(`address ${JSON.stringify(ip)} cannot go into a certificate`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'orch-streaming-cert-'));
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  const san = [`DNS:${hostname}`, ...ips.map((ip) => `IP:${ip}`)].join(',');
+  try {
+    await run('openssl', [
+      'req', '-x509', '-new', '-batch',
+      '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+      '-sha256', '-nodes', '-days', '365',
+      '-subj', `/CN=${hostname}@${Math.floor(Date.now() / 1000)}`,
+      '-addext', 'basicConstraints=critical,CA:FALSE',
+      '-addext', 'extendedKeyUsage=serverAuth',
+      '-addext', `subjectAltName=${san}`,
+      '-keyout', keyFile, '-out', certFile,
+    ]).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
+      if (err.code === 'ENOENT') throw new Error('openssl is not installed: the node streaming server needs it for its certificate (apt-get install openssl)');
+      throw new Error(`openssl could not make the streaming certificate: ${err.stderr?.trim() || err.message}`);
+    });
+    const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+    return { certPem, keyPem, fingerprint256: new X509Certificate(certPem).fingerprint256 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
