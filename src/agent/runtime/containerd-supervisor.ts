@@ -25,11 +25,12 @@ import { CriClient, type CriClientOptions } from '../cri/cri-client.js';
 import { isCriNotFound } from '../cri/cri-errors.js';
 import { buildPauseImage, DEFAULT_BUSYBOX, PAUSE_IMAGE } from '../images/busybox-images.js';
 import { DEFAULT_CTR, importImage, importImageDir, type ImportResult } from '../images/import.js';
-import { cleanupCniIptables, removeCniResults } from './cni-cleanup.js';
+import { cleanupCniIptables, existingSharedChains, removeCniResults } from './cni-cleanup.js';
 import { parseCidr, renderCniConflist } from './cni-config.js';
+import { ensurePodForwardRules, removePodForwardRules } from './pod-forward.js';
 import { renderContainerdConfig } from './containerd-config.js';
 import { findProcesses, mountsUnder, netDeviceExists, deleteNetDevice, processAlive, processArgv, removeCgroupTree, removeDirIfEmpty, signalPids, unmountAllUnder, waitForExit, cgroupDirs } from './host.js';
-import { CNI_STATE_DIR, loadOrRecordHostState, SHIM_SOCKET_DIR, SHIM_SOCKET_PARENT, type HostState } from './host-state.js';
+import { CNI_STATE_DIR, loadOrRecordHostState, SHIM_SOCKET_DIR, SHIM_SOCKET_PARENT, updateOrchChains, type HostState } from './host-state.js';
 import { runtimePaths, type RuntimePaths } from './paths.js';
 import { PreflightError, preflight } from './preflight.js';
 import { renderRegistryAuthToml, writeRegistryHosts, type RegistriesConfig } from './registries.js';
@@ -260,6 +261,8 @@ export class ContainerdSupervisor extends EventEmitter {
     this.hostState = await loadOrRecordHostState(p.hostState);
     // CNI config first: containerd loads it once at start (a later write proved fragile).
     await writeAtomic(p.cniConfFile, renderCniConflist({ networkName: this.networkName, bridgeName: this.opts.bridgeName, podCidr: this.opts.podCidr, ipamDataDir: p.cniIpamDir }));
+    // Pod traffic through FORWARD, for the whole CIDR at once (no per-pod firewall plugin).
+    await ensurePodForwardRules(this.opts.podCidr, this.networkName);
     await writeRegistryHosts(p.registryHosts, this.opts.registries ?? { mirrors: {}, configs: {} });
     const config = renderContainerdConfig({
       paths: p,
@@ -536,8 +539,12 @@ export class ContainerdSupervisor extends EventEmitter {
         preexisting: hostState?.preexistingChains ?? { filter: ['CNI-FORWARD', 'CNI-ADMIN'], nat: ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ'] },
       });
       if (r.deletedRules || r.deletedChains.length) this.log.info({ rules: r.deletedRules, chains: r.deletedChains, kept: r.keptChains }, 'iptables rules removed');
+      // Chains that are gone (deleted now, or never made) leave the host-wide orch list.
+      const left = await existingSharedChains();
+      await updateOrchChains((cur) => ({ filter: cur.filter.filter((c) => left.filter.includes(c)), nat: cur.nat.filter((c) => left.nat.includes(c)) }));
       if (r.errors.length) throw new Error(r.errors.join('; '));
     });
+    await attempt('pod forward rules', () => removePodForwardRules(this.opts.podCidr, this.networkName));
     await attempt('cni results', () => removeCniResults(this.networkName));
     // Shared directories containerd or libcni made because we ran, now empty.
     const preexisting = new Set(hostState?.preexistingDirs ?? [SHIM_SOCKET_PARENT, SHIM_SOCKET_DIR, CNI_STATE_DIR, `${CNI_STATE_DIR}/results`]);
