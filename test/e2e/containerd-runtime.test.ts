@@ -7,6 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { buildBusyboxImage, buildPauseImage, BUSYBOX_IMAGE, PAUSE_IMAGE, writeBu
 import { buildOciArchive } from '../../src/agent/images/oci-layout.js';
 import { cidrContains, parseCidr, parseIpv4 } from '../../src/agent/runtime/cni-config.js';
 import { cgroupDirs, mountsUnder } from '../../src/agent/runtime/host.js';
+import { podForwardRules } from '../../src/agent/runtime/pod-forward.js';
 import { CriAlreadyExistsError, CriNotFoundError } from '../../src/agent/cri/cri-errors.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/agent/cri/cri-types.js';
 import { startTestRegistry, type TestRegistry } from '../support/registry.js';
@@ -186,6 +188,16 @@ test('a pod gets an IP from the pod CIDR and its httpd answers the host over the
   assert.notEqual(st.status?.started_at, '0');
   assert.ok(BigInt(st.status!.started_at) > 1_600_000_000_000_000_000n, 'nanosecond timestamps keep their digits');
   web = { sandboxId, config, containerId, ip };
+});
+
+test('pod traffic passes FORWARD by two rules of the node for its pod CIDR, with no per-pod rule', { skip }, async () => {
+  assert.ok(web, 'needs the web pod of the test before');
+  // -C exits non-zero (and execFileSync throws) when the rule is not there.
+  for (const rule of podForwardRules(env.podCidr, env.supervisor.networkName)) execFileSync('iptables', ['-w', '5', '-C', 'FORWARD', ...rule]);
+  const perPod = execFileSync('iptables', ['-w', '5', '-S'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+    .split('\n')
+    .filter((l) => l.includes(`${web!.ip}/32`));
+  assert.deepEqual(perPod, []);
 });
 
 test('ExecSync returns stdout, stderr and exit codes', { skip }, async () => {
@@ -397,6 +409,15 @@ test('a full stop without a working containerd still removes every trace of the 
     // containerd goes away for good with the pods running (as after an agent crash) ...
     await other.supervisor.stop({ removeState: false });
     assert.equal((await httpGet(`http://127.0.0.1:${hostPort}/index.html`)).status, 200, 'pods outlive containerd');
+    // A containerd still runs on the data dir, as one would after the agent itself crashed:
+    // started here by hand with the node's config, so no supervisor owns it.
+    const { runtimePaths } = await import('../../src/agent/runtime/paths.js');
+    const { spawn } = await import('node:child_process');
+    const paths = runtimePaths(other.dataDir);
+    const stray = spawn('/usr/bin/containerd', ['--config', paths.config], { stdio: 'ignore' });
+    const strayExited = new Promise<void>((r) => stray.once('exit', () => r()));
+    for (let i = 0; i < 100 && !fs.existsSync(paths.socket); i++) await sleep(100);
+    assert.ok(fs.existsSync(paths.socket), 'the stray containerd serves its socket');
     // ... and a supervisor that never started containerd cleans up from the host alone:
     // processes by cgroup, shims by socket, mounts, bridge, iptables rules by CIDR, CNI cache.
     const { ContainerdSupervisor } = await import('../../src/agent/runtime/containerd-supervisor.js');
@@ -406,6 +427,7 @@ test('a full stop without a working containerd still removes every trace of the 
     const report = await janitor.stop({ removeState: true });
     (timings['host-only clean-up of 3 orphaned pods'] ??= []).push(Date.now() - t);
     assert.deepEqual(report.leftovers, []);
+    await Promise.race([strayExited, sleep(5000).then(() => assert.fail(`the stray containerd (pid ${stray.pid}) is still running`))]);
     await assert.rejects(httpGet(`http://127.0.0.1:${hostPort}/index.html`, 500));
   } finally {
     // Verifies the host: processes, mounts, bridge, cgroups, CNI cache, iptables.

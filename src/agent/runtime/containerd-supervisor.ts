@@ -466,6 +466,10 @@ export class ContainerdSupervisor extends EventEmitter {
     if (this.child?.pid) {
       await terminate([this.child.pid], 10_000);
       await this.childExited;
+    } else if (removeState) {
+      // Clean-up without a containerd of our own (say, after a crash): one an earlier run
+      // left on this data dir would hold the mounts and cgroups being removed.
+      await this.killLeftoverContainerd();
     }
     this.child = undefined;
     await fs.promises.rm(this.paths.pidFile, { force: true });
