@@ -3,8 +3,9 @@
  * directly in the same run:
  *
  *   1. throughput: closed loop, `--concurrency` keep-alive connections: direct to the
- *      backend, through a minimal node:http pass-through proxy (the floor any Node proxy
- *      stands on, for reference), and through the ingress; target >= 0.5x direct;
+ *      backend, through minimal pass-through proxies with node:http's client and with
+ *      undici's (the floors a Node proxy stands on, for reference; the ingress uses
+ *      undici), and through the ingress; target >= 0.5x direct;
  *   2. latency at moderate load: open loop at a fixed `--rate`; target: the ingress p99
  *      <= 10 ms. Latency runs from when a request is sent; the p99 from when it was due
  *      (wrk2's way: a stall is not hidden by the client waiting it out) is printed too,
@@ -29,6 +30,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
 
 const TARGET = { ratio: 0.5, p99Ms: 10 };
 
@@ -194,6 +196,27 @@ async function startFloorProxy(backendPort: number): Promise<http.Server> {
   return server;
 }
 
+/** The same with undici's client: what the ingress's upstream side costs by itself. */
+async function startUndiciFloorProxy(backendPort: number): Promise<http.Server> {
+  const pool = new Pool(`http://127.0.0.1:${backendPort}`);
+  const server = http.createServer((req, res) => {
+    pool.dispatch(
+      { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers as Record<string, string>, body: req.headers['content-length'] ? req : null },
+      {
+        // Its presence marks the handler as undici's current API (not the deprecated one).
+        onRequestStart: () => undefined,
+        onResponseStart: (_c, status, headers) => void res.writeHead(status, headers),
+        onResponseData: (_c, chunk) => void res.write(chunk),
+        onResponseEnd: () => void res.end(),
+        onResponseError: () => void res.destroy(),
+      },
+    );
+  });
+  server.on('close', () => void pool.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -235,6 +258,8 @@ async function main(): Promise<void> {
   const load = startWorker('load');
   const floor = await startFloorProxy(backendPort);
   const floorPort = (floor.address() as AddressInfo).port;
+  const ufloor = await startUndiciFloorProxy(backendPort);
+  const ufloorPort = (ufloor.address() as AddressInfo).port;
   const s = await startTestServer('sqlite');
   const config = { server: s.api.url, ca: s.api.caPem, token: s.api.adminToken };
   const client = new Client(config);
@@ -276,40 +301,45 @@ async function main(): Promise<void> {
       return once<LoadResult>(load);
     };
     // Warm-up: connections opened, JIT warm, on every path.
-    for (const port of [backendPort, floorPort, ingressPort]) await measure(port, { seconds: 1 });
+    for (const port of [backendPort, floorPort, ufloorPort, ingressPort]) await measure(port, { seconds: 1 });
     if (values['profile-ingress']) {
       const r = await measure(ingressPort, { seconds: seconds * rounds });
       console.log(`through the ingress: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(2)} ms`);
       return;
     }
 
-    const runs = { direct: [] as LoadResult[], floor: [] as LoadResult[], ingress: [] as LoadResult[], directRate: [] as LoadResult[], floorRate: [] as LoadResult[], ingressRate: [] as LoadResult[] };
+    const runs = { direct: [] as LoadResult[], floor: [] as LoadResult[], undiciFloor: [] as LoadResult[], ingress: [] as LoadResult[], directRate: [] as LoadResult[], floorRate: [] as LoadResult[], ingressRate: [] as LoadResult[] };
     const ratios: number[] = [];
     const floorRatios: number[] = [];
+    const undiciRatios: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const d = await measure(backendPort);
       const f = await measure(floorPort);
+      const u = await measure(ufloorPort);
       const g = await measure(ingressPort);
       runs.direct.push(d);
       runs.floor.push(f);
+      runs.undiciFloor.push(u);
       runs.ingress.push(g);
       ratios.push(g.rps / d.rps);
       floorRatios.push(f.rps / d.rps);
+      undiciRatios.push(u.rps / d.rps);
       runs.directRate.push(await measure(backendPort, { rate }));
       runs.floorRate.push(await measure(floorPort, { rate }));
       runs.ingressRate.push(await measure(ingressPort, { rate }));
     }
     const direct = medianResult(runs.direct);
     const floorR = medianResult(runs.floor);
+    const undiciFloor = medianResult(runs.undiciFloor);
     const ingress = medianResult(runs.ingress);
     const directRate = medianResult(runs.directRate);
     const floorRate = medianResult(runs.floorRate);
     const ingressRate = medianResult(runs.ingressRate);
     const ratio = median(ratios);
     const floorRatio = median(floorRatios);
-    const errorsSeen = [direct, floorR, ingress, directRate, floorRate, ingressRate].reduce((a, r) => a + r.errors, 0);
+    const errorsSeen = [direct, floorR, undiciFloor, ingress, directRate, floorRate, ingressRate].reduce((a, r) => a + r.errors, 0);
     if (values.json) {
-      console.log(JSON.stringify({ rounds, seconds, concurrency, rate, direct, floor: floorR, ingress, directRate, floorRate, ingressRate, ratio, floorRatio, ratios, errors: errorsSeen }, null, 2));
+      console.log(JSON.stringify({ rounds, seconds, concurrency, rate, direct, floor: floorR, undiciFloor, ingress, directRate, floorRate, ingressRate, ratio, floorRatio, undiciFloorRatio: median(undiciRatios), ratios, errors: errorsSeen }, null, 2));
       return;
     }
     const ms = (v: number) => `${v.toFixed(2)} ms`;
@@ -319,12 +349,13 @@ async function main(): Promise<void> {
     console.log('throughput (closed loop):');
     console.log(row('direct to backend', direct));
     console.log(row('minimal node:http proxy (floor)', floorR));
+    console.log(row('minimal undici proxy (floor)', undiciFloor));
     console.log(row('through the ingress', ingress));
     console.log(`latency at moderate load (open loop, ${rate} req/s):`);
     console.log(row('direct to backend', directRate));
     console.log(row('minimal node:http proxy (floor)', floorRate));
     console.log(row('through the ingress', ingressRate));
-    console.log(`per-round ingress/direct ratios: ${ratios.map((r) => r.toFixed(2)).join(' ')}   (floor/direct median ${floorRatio.toFixed(2)})`);
+    console.log(`per-round ingress/direct ratios: ${ratios.map((r) => r.toFixed(2)).join(' ')}   (floor/direct median: node:http ${floorRatio.toFixed(2)}, undici ${median(undiciRatios).toFixed(2)})`);
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
     console.log(`target: throughput >= ${TARGET.ratio}x direct: ${ratio.toFixed(2)}x  ${verdict(ratio >= TARGET.ratio)}`);
     console.log(`  p99 counted from when due: direct ${ms(directRate.p99FromDue ?? NaN)}, floor ${ms(floorRate.p99FromDue ?? NaN)}, through the ingress ${ms(ingressRate.p99FromDue ?? NaN)}`);
@@ -333,8 +364,10 @@ async function main(): Promise<void> {
   } finally {
     ac.abort();
     await run.catch(() => undefined);
-    floor.closeAllConnections();
-    floor.close();
+    for (const f of [floor, ufloor]) {
+      f.closeAllConnections();
+      f.close();
+    }
     client.close();
     await s.cleanup();
     backend.postMessage('close');

@@ -122,7 +122,7 @@ export class IngressController {
     if (this.started) throw new Error('IngressController.run called twice');
     this.started = true;
     const client = new Client({ ...this.opts.client, userAgent: COMPONENT });
-    const pool = new UpstreamPool();
+    const pool = new UpstreamPool({ connectTimeoutMs: this.opts.connectTimeoutMs });
     const proxy = new IngressProxy({ log: this.log, pool, routes: () => this.table, connectTimeoutMs: this.opts.connectTimeoutMs });
     const informers = new InformerFactory(client, this.log);
     // Only TLS Secrets: the others are neither needed nor worth a rebuild when they change.
@@ -232,7 +232,7 @@ export class IngressController {
       this.rejectReady(new Error('ingress controller stopped before it was ready'));
       statusQueue.shutDown();
       await this.shutdown(proxy);
-      pool.destroy();
+      await pool.destroy();
       await Promise.allSettled([workers, secretsRun, informers.stopped()]);
       client.close();
     }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientAddress, downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientAddress, downstreamResponseHeaders, headerList, upstreamRequestHeaders } from './headers.js';
 
 const pairs = (raw: string[]) => {
   const out: [string, string][] = [];
@@ -64,6 +64,11 @@ describe('downstream response headers', () => {
   it('keeps Connection and Upgrade on a 101', () => {
     assert.deepEqual(downstreamResponseHeaders(['Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Accept', 'x'], true), ['Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Accept', 'x']);
   });
+});
+
+it('turns undici\'s raw header Buffers into strings (latin1), or flattens the parsed object', () => {
+  assert.deepEqual(headerList([Buffer.from('X-Name'), Buffer.from('caf\xe9', 'latin1')], {}), ['X-Name', 'caf\xe9']);
+  assert.deepEqual(headerList(null, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' }), ['set-cookie', 'a=1', 'set-cookie', 'b=2', 'content-type', 'text/plain']);
 });
 
 it('unmaps IPv4-mapped client addresses', () => {

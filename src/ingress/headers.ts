@@ -81,3 +81,20 @@ export function downstreamResponseHeaders(raw: readonly string[], upgrade = fals
   }
   return out;
 }
+
+/**
+ * A response's raw header list as strings: undici hands them over as Buffers (decoded
+ * here as latin1, as node:http does), or only parsed, as an object, when it has no list.
+ */
+export function headerList(raw: readonly (Buffer | string)[] | object | null | undefined, parsed: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  if (Array.isArray(raw)) {
+    for (const h of raw as readonly (Buffer | string)[]) out.push(typeof h === 'string' ? h : h.toString('latin1'));
+    return out;
+  }
+  for (const [name, value] of Object.entries(parsed)) {
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else if (value !== undefined) out.push(name, value);
+  }
+  return out;
+}

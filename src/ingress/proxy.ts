@@ -5,14 +5,20 @@
  * Answers of its own, each with a plain-text body saying why:
  *   404 nothing matches and there is no default backend;
  *   503 the backend cannot be served (missing Service...) or has no ready endpoints;
- *   502 the endpoint refused, reset or timed out before answering. A request that cannot
- *       have reached the application (idempotent method, no body) is first retried once
- *       on another endpoint.
+ *   502 the endpoint refused or reset the connection before answering;
+ *   504 the endpoint did not accept a connection, or did not answer, in time.
+ *   A request that cannot have reached the application (idempotent method, no body) is
+ *   first retried once on another endpoint.
+ *   400 a request undici refuses to send on (duplicate Host or Content-Length).
+ *
+ * Requests go upstream through undici (see upstream-pool.ts); WebSocket upgrades through
+ * node:http, whose upgrade handling relays a declined handshake as it came.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../machinery/log.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders, type ForwardInfo } from './headers.js';
+import { downstreamResponseHeaders, headerList, upstreamRequestHeaders, type ForwardInfo } from './headers.js';
 import { requestPath } from './paths.js';
 import { lookupRoute, type Backend, type Endpoint, type RouteTable } from './routes.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -22,7 +28,7 @@ export interface ProxyOptions {
   pool: UpstreamPool;
   /** The current routing table; undefined until the caches have synced. */
   routes: () => RouteTable | undefined;
-  /** Give up connecting to an endpoint after this long (default 5 s). */
+  /** Give up connecting to an endpoint for an upgrade after this long (default 5 s). */
   connectTimeoutMs?: number;
 }
 
@@ -87,91 +93,50 @@ export class IngressProxy {
     return ep;
   }
 
+  /** Counts a request out (its response closed), waking idle() waiters at zero. */
+  private readonly requestDone = (): void => {
+    if (--this.active === 0) {
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of ws) w();
+    }
+  };
+
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse, proto: Proto): void {
     this.active++;
-    res.once('close', () => {
-      if (--this.active === 0) {
-        const ws = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of ws) w();
-      }
-    });
     const outcome = this.route(req.headers.host, req.url);
-    if (outcome.kind === 'error') return sendError(res, outcome.status, outcome.message);
+    if (outcome.kind === 'error') {
+      res.once('close', this.requestDone);
+      return sendError(res, outcome.status, outcome.message);
+    }
     const info: ForwardInfo = { remoteAddress: req.socket.remoteAddress, proto, port: req.socket.localPort };
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-    const retryable = !hasBody && IDEMPOTENT.has(req.method ?? '');
-    const headers = upstreamRequestHeaders(req.rawHeaders, info);
-    // Transfer-Encoding is hop-by-hop, but a chunked body must go on chunked: Node's client
-    // would send the body of a GET or DELETE with no framing at all, and the upstream would
-    // read it as the next request on the connection.
-    if (req.headers['transfer-encoding'] !== undefined) headers.push('Transfer-Encoding', 'chunked');
-    this.forward(req, res, outcome.backend, this.pick(outcome.backend), headers, hasBody, retryable);
+    // undici frames a body of unknown length as chunked itself (whatever the method) and
+    // refuses a Transfer-Encoding header, so the hop-by-hop filter's dropping it is enough.
+    const options: Dispatcher.DispatchOptions = {
+      method: req.method ?? 'GET',
+      path: originForm(req.url),
+      headers: upstreamRequestHeaders(req.rawHeaders, info),
+      body: hasBody ? req : null,
+    };
+    const exchange = new Exchange(this, res, outcome.backend, options, !hasBody && IDEMPOTENT.has(req.method ?? ''));
+    res.once('close', () => {
+      // The client went away mid-exchange: stop the upstream side too.
+      if (!res.writableFinished) exchange.abort();
+      this.requestDone();
+    });
+    exchange.start(this.pick(outcome.backend));
   }
 
-  private forward(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    backend: Backend,
-    ep: Endpoint,
-    headers: string[],
-    hasBody: boolean,
-    retryable: boolean,
-  ): void {
-    const up = http.request({
-      host: ep.address,
-      port: ep.port,
-      method: req.method,
-      path: originForm(req.url),
-      headers,
-      agent: this.opts.pool.agentFor(ep),
-    });
-    let answered = false;
-    let failed = false;
-    this.guardConnect(up);
-    up.on('response', (ures) => {
-      answered = true;
-      if (res.destroyed) {
-        ures.destroy();
-        return;
-      }
-      try {
-        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, downstreamResponseHeaders(ures.rawHeaders));
-      } catch (err) {
-        // An upstream header Node refuses to send on (invalid characters).
-        ures.destroy();
-        return sendError(res, 502, `invalid response from ${backend.id} at ${ep.key}: ${(err as Error).message}`);
-      }
-      ures.pipe(res);
-      // The upstream connection broke mid-body: the client must not take the part for the whole.
-      ures.on('close', () => {
-        if (!ures.complete) res.destroy();
-      });
-    });
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      // A destroyed request can report more than one error; the first decides.
-      if (failed) return;
-      failed = true;
-      if (hasBody) req.unpipe(up);
-      if (answered || res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (res.destroyed) return;
-      if (retryable) {
-        this.log.debug({ backend: backend.id, endpoint: ep.key, err: err.code ?? err.message }, 'upstream failed; retrying on another endpoint');
-        return this.forward(req, res, backend, this.pick(backend, ep), headers, false, false);
-      }
-      sendError(res, 502, `could not reach ${backend.id} at ${ep.key}: ${err.code ?? err.message}`);
-    });
-    // The client went away: stop the upstream exchange too.
-    res.once('close', () => {
-      if (!res.writableFinished) up.destroy();
-    });
-    if (hasBody) {
-      req.pipe(up);
-      req.on('error', () => up.destroy());
-    } else up.end();
+  /** Sends an exchange's request through the endpoint's pool. */
+  dispatch(ep: Endpoint, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    this.opts.pool.poolFor(ep).dispatch(options, handler);
+  }
+
+  /** The endpoint to retry a failed exchange on. */
+  retryEndpoint(backend: Backend, failed: Endpoint, err: Error): Endpoint {
+    this.log.debug({ backend: backend.id, endpoint: failed.key, err: errorCode(err) }, 'upstream failed; retrying on another endpoint');
+    return this.pick(backend, failed);
   }
 
   private guardConnect(up: http.ClientRequest): void {
@@ -247,6 +212,97 @@ export class IngressProxy {
     });
     up.end();
   }
+}
+
+/**
+ * One request's exchange with an upstream, as an undici dispatch handler: the response is
+ * written straight into the client's ServerResponse, with no stream in between.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private ep!: Endpoint;
+  /** The client went away, or the exchange was answered otherwise: ignore what follows. */
+  private over = false;
+
+  constructor(
+    private readonly proxy: IngressProxy,
+    private readonly res: http.ServerResponse,
+    private readonly backend: Backend,
+    private readonly options: Dispatcher.DispatchOptions,
+    private retryable: boolean,
+  ) {}
+
+  start(ep: Endpoint): void {
+    this.ep = ep;
+    this.controller = undefined;
+    this.proxy.dispatch(ep, this.options, this);
+  }
+
+  /** The client went away: stop the upstream side (now, or as soon as it starts). */
+  abort(): void {
+    if (this.over) return;
+    this.over = true;
+    this.controller?.abort(clientGone());
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.over) controller.abort(clientGone());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: http.IncomingHttpHeaders, statusMessage?: string): void {
+    this.retryable = false;
+    const res = this.res;
+    if (this.over || res.destroyed) return this.abort();
+    try {
+      res.writeHead(statusCode, statusMessage || undefined, downstreamResponseHeaders(headerList(controller.rawHeaders, headers)));
+    } catch (err) {
+      // An upstream header Node refuses to send on (invalid characters).
+      this.over = true;
+      controller.abort(err as Error);
+      sendError(res, 502, `invalid response from ${this.backend.id} at ${this.ep.key}: ${(err as Error).message}`);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.over) return;
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    if (!this.over) this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const res = this.res;
+    if (this.over || res.destroyed) return;
+    // Broken mid-body: the client must not take the part for the whole.
+    if (res.headersSent) return void res.destroy();
+    const code = errorCode(err);
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+      this.over = true;
+      return sendError(res, 400, `cannot forward this request: ${err.message}`);
+    }
+    if (this.retryable) {
+      this.retryable = false;
+      return this.start(this.proxy.retryEndpoint(this.backend, this.ep, err));
+    }
+    this.over = true;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return sendError(res, 504, `timed out waiting for ${this.backend.id} at ${this.ep.key}: ${code}`);
+    sendError(res, 502, `could not reach ${this.backend.id} at ${this.ep.key}: ${code}`);
+  }
+}
+
+function clientGone(): Error {
+  return new Error('the client closed the connection');
+}
+
+/** A system error's code (ECONNREFUSED), undici's (UND_ERR_SOCKET), or the message. */
+function errorCode(err: Error): string {
+  return (err as NodeJS.ErrnoException).code ?? err.message;
 }
 
 /** An absolute-form request target ("http://h/p?q") as origin-form ("/p?q"). */
