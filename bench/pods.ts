@@ -15,7 +15,14 @@
  *     can run. Target: orch <= 0.5x Swarm.
  *
  *   node dist/bench/pods.js [--sizes 1,10,50] [--rounds 10,3,1] [--replicas 20]
- *                           [--deploy-rounds 3] [--no-swarm] [--json]
+ *                           [--deploy-rounds 3] [--floor-limits 0,4,8] [--no-swarm] [--trace] [--json]
+ *
+ * --trace prints where each round's time went: per milestone (seen by the watch, bound,
+ * the Pulled/Created/Started events of the agent, Running) the median and last pod after
+ * the create, the median per phase, and for Deployments the CPU seconds the server, the
+ * agent, containerd (with the CNI plugins it ran) and the pods' shims (with runc) used.
+ * --floor-limits K,... measures the CRI floor for --replicas pods at once with at most K
+ * CRI calls in flight (0: all at once), to see what containerd itself can do with 20 pods.
  *
  * The image is the busybox-static web server stand-in (bench/swarm.ts and the seed test
  * use it too), imported from a tarball: no registry, imagePullPolicy Never. Numbers, not
@@ -35,6 +42,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { CriClient } from '../src/agent/cri/cri-client.js';
 import type { PodSandboxConfig } from '../src/agent/cri/cri-types.js';
 import { archiveFileName, buildWebImage, writeBuiltinImages } from '../src/agent/images/busybox-images.js';
+import { Limiter } from '../src/agent/node/limiter.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../src/agent/pods/labels.js';
 import { findProcesses, netDeviceExists, removeCgroupTree, cgroupDirs } from '../src/agent/runtime/host.js';
 import { runtimePaths } from '../src/agent/runtime/paths.js';
@@ -61,6 +69,13 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '20' },
     'deploy-rounds': { type: 'string', default: '3' },
     'no-swarm': { type: 'boolean', default: false },
+    /**
+     * The CRI floor for --replicas pods at once, all started (wall ms), with at most K CRI
+     * calls in flight for each K listed (0 = unbounded); rounds of --deploy-rounds.
+     */
+    'floor-limits': { type: 'string', default: '' },
+    /** Per-phase breakdown of each Deployment round (from the watch and the pods' events). */
+    trace: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -82,6 +97,27 @@ const median = (xs: number[]) => pct(xs, 0.5);
 async function rssMiB(pid: number): Promise<number> {
   const status = await fs.promises.readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** CPU seconds a process and its reaped children used (utime + stime + cutime + cstime). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await fs.promises.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14-17 of stat(5), counted from the state (field 3) here; in clock ticks (100 Hz).
+  return f.length > 14 ? (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100 : 0;
+}
+
+/**
+ * CPU used so far by each part of the node (for --trace): the server, the agent, its
+ * containerd (with the CNI plugins and shim starts it ran) and the live shims of its pods
+ * (with the runc calls they made).
+ */
+async function nodeCpu(server: number, agent: AgentProcess): Promise<Record<string, number>> {
+  const { socket, config } = runtimePaths(agent.dataDir);
+  const ctd = findProcesses((argv) => path.basename(argv[0] ?? '') === 'containerd' && argv.includes(config));
+  const shims = findProcesses((argv) => path.basename(argv[0] ?? '').startsWith('containerd-shim') && argv.includes(socket));
+  const sum = async (pids: number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  return { server: await cpuSeconds(server), agent: await cpuSeconds(agent.pid), containerd: await sum(ctd), shims: await sum(shims) };
 }
 
 // ---- the node: `orch agent --runtime containerd` as its own process ---------------------
@@ -141,6 +177,9 @@ async function startAgent(server: ServerProcess, dir: string, names: { node: str
 
 class RunningWatch {
   readonly running = new Map<string, number>();
+  /** When each pod was first seen at all, and first seen bound to a node (for --trace). */
+  readonly added = new Map<string, number>();
+  readonly bound = new Map<string, number>();
   private readonly informer: Informer<Pod>;
   private readonly ac = new AbortController();
   private run?: Promise<void>;
@@ -148,7 +187,11 @@ class RunningWatch {
   constructor(client: Client) {
     this.informer = new Informer<Pod>(client.pods, { namespace: NS });
     const stamp = (p: Pod) => {
-      if (p.status?.phase === 'Running' && !this.running.has(p.metadata!.name!)) this.running.set(p.metadata!.name!, performance.now());
+      const name = p.metadata!.name!;
+      const now = performance.now();
+      if (!this.added.has(name)) this.added.set(name, now);
+      if (p.spec?.nodeName && !this.bound.has(name)) this.bound.set(name, now);
+      if (p.status?.phase === 'Running' && !this.running.has(name)) this.running.set(name, now);
     };
     this.informer.on({ add: stamp, update: (_o, p) => stamp(p) });
   }
@@ -168,6 +211,13 @@ class RunningWatch {
       .list()
       .map((p) => `${p.metadata!.name} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' deleting' : ''} ${JSON.stringify(p.status?.containerStatuses?.map((c) => c.state))}`)
       .join('; ');
+  }
+
+  names(prefix: string): string[] {
+    return this.informer
+      .list()
+      .map((p) => p.metadata!.name!)
+      .filter((n) => n.startsWith(prefix));
   }
 
   runningCount(prefix: string): number {
@@ -208,6 +258,10 @@ async function orchRound(client: Client, watch: RunningWatch, n: number): Promis
     }),
   );
   await until(`${n} pods Running`, () => names.every((x) => watch.running.has(x)));
+  if (args.trace && n > 1) {
+    await sleep(500); // the last events reach the API server
+    await traceRound(client, watch, names, Math.min(...created.values()));
+  }
   return names.map((x) => watch.running.get(x)! - created.get(x)!);
 }
 
@@ -221,8 +275,14 @@ async function clearPods(client: Client, watch: RunningWatch, cri: CriClient): P
   await until('sandboxes removed', async () => (await cri.listPodSandbox({ label_selector: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } })).length === 0);
 }
 
-/** N pods at once straight through the CRI: RunPodSandbox + CreateContainer + StartContainer. */
-async function floorRound(cri: CriClient, cluster: string, logDir: string, n: number): Promise<number[]> {
+/**
+ * N pods at once straight through the CRI: RunPodSandbox + CreateContainer + StartContainer.
+ * With `limit`, at most that many of those calls are in flight at once (as the agent bounds
+ * them); ms are still counted from the moment all N were asked for.
+ */
+async function floorRound(cri: CriClient, cluster: string, logDir: string, n: number, limit = Infinity): Promise<number[]> {
+  const limiter = Number.isFinite(limit) ? new Limiter(limit) : undefined;
+  const call = <T>(fn: () => Promise<T>) => (limiter ? limiter.run(fn) : fn());
   const pods = Array.from({ length: n }, () => {
     const name = `floor${++seq}`;
     const uid = `${randomBytes(4).toString('hex')}-0000-4000-8000-${randomBytes(6).toString('hex')}`;
@@ -238,9 +298,9 @@ async function floorRound(cri: CriClient, cluster: string, logDir: string, n: nu
   const ms = await Promise.all(
     pods.map(async (p) => {
       const t0 = performance.now();
-      p.sandbox = await cri.runPodSandbox(p.config);
-      const id = await cri.createContainer(p.sandbox, { metadata: { name: 'web', attempt: 0 }, image: { image: IMAGE }, log_path: 'web/0.log' }, p.config);
-      await cri.startContainer(id);
+      p.sandbox = await call(() => cri.runPodSandbox(p.config));
+      const id = await call(() => cri.createContainer(p.sandbox, { metadata: { name: 'web', attempt: 0 }, image: { image: IMAGE }, log_path: 'web/0.log' }, p.config));
+      await call(() => cri.startContainer(id));
       return performance.now() - t0;
     }),
   );
@@ -254,8 +314,42 @@ async function floorRound(cri: CriClient, cluster: string, logDir: string, n: nu
   return ms;
 }
 
+/**
+ * Where the time of a round went, per pod: milestones from the watch (first seen, seen
+ * bound) and from the events the scheduler and the agent record (eventTime has
+ * microseconds; Pulled is recorded once the sandbox is up and the image checked). Printed
+ * as ms after `t0` (the create): median and last pod per milestone, and the median time
+ * each phase took.
+ */
+async function traceRound(client: Client, watch: RunningWatch, names: string[], t0: number): Promise<void> {
+  const events = (await client.events.list(NS)).items as { involvedObject?: { name?: string }; reason?: string; eventTime?: string }[];
+  const at = new Map<string, Map<string, number>>(names.map((n) => [n, new Map<string, number>()]));
+  for (const e of events) {
+    const m = at.get(e.involvedObject?.name ?? '');
+    if (!m || !e.reason || !e.eventTime || m.has(e.reason)) continue;
+    m.set(e.reason, Date.parse(e.eventTime) - performance.timeOrigin);
+  }
+  for (const n of names) {
+    const m = at.get(n)!;
+    m.set('Added', watch.added.get(n)!);
+    m.set('Bound', watch.bound.get(n)!);
+    m.set('Running', watch.running.get(n)!);
+  }
+  const milestones = ['Added', 'Scheduled', 'Bound', 'Pulled', 'Created', 'Started', 'Running'];
+  const line = milestones.map((k) => {
+    const xs = names.map((n) => at.get(n)!.get(k)! - t0).filter(Number.isFinite);
+    return `${k} ${fmt(median(xs))}/${fmt(Math.max(...xs))}`;
+  });
+  out(`    milestones after create, p50/last (ms): ${line.join('  ')}`);
+  const phases = milestones.slice(1).map((k, i) => {
+    const xs = names.map((n) => at.get(n)!.get(k)! - at.get(n)!.get(milestones[i])!).filter(Number.isFinite);
+    return `${milestones[i]}->${k} ${fmt(median(xs))}/${fmt(Math.max(...xs))}`;
+  });
+  out(`    phases per pod, p50/max (ms): ${phases.join('  ')}`);
+}
+
 /** A Deployment of `n` replicas: ms from create to all n pods Running; then its removal. */
-async function deploymentRound(client: Client, watch: RunningWatch, cri: CriClient, n: number): Promise<{ startMs: number; removeMs: number }> {
+async function deploymentRound(client: Client, watch: RunningWatch, cri: CriClient, n: number, cpu: () => Promise<Record<string, number>>): Promise<{ startMs: number; removeMs: number }> {
   const name = `web${++seq}`;
   const deployment: Deployment = {
     apiVersion: 'apps/v1',
@@ -270,10 +364,18 @@ async function deploymentRound(client: Client, watch: RunningWatch, cri: CriClie
       },
     },
   };
+  const cpu0 = args.trace ? await cpu() : {};
   const t0 = performance.now();
   await client.deployments.create(NS, deployment);
   await until(`${n} replicas Running`, () => watch.runningCount(`${name}-`) >= n);
   const startMs = performance.now() - t0;
+  if (args.trace) {
+    await sleep(500); // the last events reach the API server
+    const cpu1 = await cpu();
+    await traceRound(client, watch, watch.names(`${name}-`), t0);
+    // Shims are new with the round's pods: all their CPU is the round's.
+    out(`    CPU seconds used: ${Object.entries(cpu1).map(([k, v]) => `${k} ${(v - (k === 'shims' ? 0 : cpu0[k])).toFixed(2)}`).join(', ')} (to all Running + 0.5 s)`);
+  }
   const t1 = performance.now();
   await client.deployments.delete(NS, name, { propagationPolicy: 'Background' });
   await until('replicas gone', () => watch.size === 0).catch((err: Error) => {
@@ -310,6 +412,8 @@ async function main(): Promise<void> {
   const results: SizeResult[] = [];
   const deploy: { startMs: number; removeMs: number }[] = [];
   const rss: Record<string, number> = {};
+  /** --floor-limits: wall ms to all `replicas` pods started, by limit. */
+  const floorAll: Record<number, number[]> = {};
   try {
     const tAgent = performance.now();
     agent = await startAgent(server, dir, names);
@@ -346,8 +450,17 @@ async function main(): Promise<void> {
       results.push(r);
       out(`  ${size} at once: orch p50 ${fmt(median(r.orch))} ms p99 ${fmt(pct(r.orch, 0.99))} ms | CRI floor p50 ${fmt(median(r.floor))} ms p99 ${fmt(pct(r.floor, 0.99))} ms (${r.orch.length} pods)`);
     }
+    const floorLimits = args['floor-limits'] ? args['floor-limits'].split(',').map(Number) : [];
+    for (let round = 0; round < (floorLimits.length ? deployRounds : 0); round++) {
+      // Limits alternate within a round so that each sees the same machine.
+      for (const limit of floorLimits) {
+        const ms = await floorRound(cri, names.cluster, floorLogs, replicas, limit || Infinity);
+        (floorAll[limit] ??= []).push(Math.max(...ms));
+      }
+    }
+    for (const limit of floorLimits) out(`  CRI floor, ${replicas} pods at once, ${limit ? `at most ${limit} calls in flight` : 'unbounded'}: all started in median ${fmt(median(floorAll[limit]))} ms (${floorAll[limit].map(fmt).join(', ')})`);
     for (let round = 0; round < deployRounds; round++) {
-      deploy.push(await deploymentRound(client, watch, cri, replicas));
+      deploy.push(await deploymentRound(client, watch, cri, replicas, () => nodeCpu(server.pid, agent!)));
       out(`  deployment round ${round + 1}: ${replicas} replicas Running in ${fmt(deploy.at(-1)!.startMs)} ms, removed in ${fmt(deploy.at(-1)!.removeMs)} ms`);
     }
   } finally {
@@ -391,7 +504,7 @@ async function main(): Promise<void> {
     out(`orch / Swarm: ${(orchDeploy / sw).toFixed(2)}x  ${verdict(orchDeploy / sw <= TARGET.swarmRatio)} (target <= ${TARGET.swarmRatio}x)`);
     if (swarm.leftovers.length) out(`  dockerd clean-up: ${swarm.leftovers.join('; ')}`);
   }
-  if (args.json) out(JSON.stringify({ results, rss, deploy, swarm }));
+  if (args.json) out(JSON.stringify({ results, rss, deploy, floorAll, swarm }));
 }
 
 await main();

@@ -30,6 +30,26 @@ test('a limiter never runs more than max calls at once and runs waiters in order
   assert.equal(lim.inFlight, 0);
 });
 
+test('a limiter runs waiters of a higher priority first, in order among equals', async () => {
+  const lim = new Limiter(1);
+  const order: string[] = [];
+  let release!: () => void;
+  const first = lim.run(() => new Promise<void>((r) => (release = r)));
+  const calls = [
+    ['a0', 0],
+    ['b1', 1],
+    ['c0', 0],
+    ['d2', 2],
+    ['e1', 1],
+  ].map(([name, priority]) => lim.run(async () => void order.push(name as string), priority as number));
+  await tick();
+  assert.equal(lim.queued, 5);
+  release();
+  await Promise.all([first, ...calls]);
+  assert.deepEqual(order, ['d2', 'b1', 'e1', 'a0', 'c0']);
+  assert.equal(lim.inFlight, 0);
+});
+
 test('a limiter frees the slot of a call that throws', async () => {
   const lim = new Limiter(1);
   await assert.rejects(lim.run(async () => Promise.reject(new Error('boom'))), /boom/);

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cidrsOverlap, gatewayOf, parseCidr, renderCniConflist } from './cni-config.js';
 
-test('the conflist chains bridge, firewall and portmap on our own bridge and IPAM store', () => {
+test('the conflist chains bridge and portmap (no per-pod firewall plugin) on our own bridge and IPAM store', () => {
   const conf = JSON.parse(renderCniConflist({ networkName: 'orch-t1', bridgeName: 'orch0', podCidr: '10.244.3.0/24', ipamDataDir: '/d/cni/ipam' }));
   assert.equal(conf.cniVersion, '0.4.0');
   assert.equal(conf.name, 'orch-t1');
-  assert.deepEqual(conf.plugins.map((p: any) => p.type), ['bridge', 'firewall', 'portmap']);
-  const [bridge, firewall, portmap] = conf.plugins;
+  assert.deepEqual(conf.plugins.map((p: any) => p.type), ['bridge', 'portmap']);
+  const [bridge, portmap] = conf.plugins;
   assert.equal(bridge.bridge, 'orch0');
   assert.equal(bridge.isGateway, true);
   assert.equal(bridge.ipMasq, false);
@@ -15,7 +15,6 @@ test('the conflist chains bridge, firewall and portmap on our own bridge and IPA
   assert.equal(bridge.ipam.type, 'host-local');
   assert.equal(bridge.ipam.dataDir, '/d/cni/ipam');
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: '10.244.3.0/24', gateway: '10.244.3.1' }]]);
-  assert.equal(firewall.backend, 'iptables');
   assert.deepEqual(portmap.capabilities, { portMappings: true });
 });
 

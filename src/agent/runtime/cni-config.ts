@@ -1,7 +1,8 @@
 /**
  * The node's CNI network: a bridge of its own, host-local IPAM over the node's pod CIDR,
- * then firewall (pod traffic passes a FORWARD policy of DROP) and portmap (hostPort).
- * containerd reads it once at start, so it is written before containerd starts.
+ * then portmap (hostPort). containerd reads it once at start, so it is written before
+ * containerd starts. No firewall plugin: pod traffic passes a FORWARD policy of DROP by two
+ * rules for the whole pod CIDR put in once per node (pod-forward.ts), not two per pod.
  */
 
 export interface CniConfigInput {
@@ -79,7 +80,6 @@ export function renderCniConflist(input: CniConfigInput): string {
           routes: [{ dst: '0.0.0.0/0' }],
         },
       },
-      { type: 'firewall', backend: 'iptables' },
       { type: 'portmap', capabilities: { portMappings: true } },
     ],
   };

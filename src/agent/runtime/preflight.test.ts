@@ -24,7 +24,7 @@ test('each missing piece is named with the command that fixes it', async () => {
   });
   const has = (re: RegExp) => assert.ok(problems.some((p) => re.test(p)), `${re} in:\n${problems.join('\n')}`);
   has(/^containerd not found at \/nonexistent\/containerd: apt-get install containerd$/);
-  has(/^CNI plugins missing in \/nonexistent\/cni \(bridge, host-local, firewall, portmap, loopback\): apt-get install containernetworking-plugins$/);
+  has(/^CNI plugins missing in \/nonexistent\/cni \(bridge, host-local, portmap, loopback\): apt-get install containernetworking-plugins$/);
   has(/^static busybox not found at \/nonexistent\/busybox .*: apt-get install busybox-static$/);
   has(/too deep for a unix socket/);
   has(/^bridge name "a-bridge-name-too-long" must be 1-15/);

@@ -26,7 +26,7 @@ export class PreflightError extends Error {
 }
 
 /** CNI plugins the generated conflist uses, plus loopback (containerd sets up `lo` with it). */
-export const REQUIRED_CNI_PLUGINS = ['bridge', 'host-local', 'firewall', 'portmap', 'loopback'];
+export const REQUIRED_CNI_PLUGINS = ['bridge', 'host-local', 'portmap', 'loopback'];
 
 const executable = (p: string) => {
   try {
@@ -68,7 +68,7 @@ export async function preflight(input: PreflightInput): Promise<string[]> {
   if (!which('runc')) problems.push('runc not found on PATH: apt-get install runc');
   const missing = REQUIRED_CNI_PLUGINS.filter((p) => !executable(path.join(input.cniBinDir, p)));
   if (missing.length) problems.push(`CNI plugins missing in ${input.cniBinDir} (${missing.join(', ')}): apt-get install containernetworking-plugins`);
-  if (!which('iptables')) problems.push('iptables not found (the firewall and portmap CNI plugins need it): apt-get install iptables');
+  if (!which('iptables')) problems.push('iptables not found (the pod FORWARD rules and the portmap CNI plugin need it): apt-get install iptables');
   if (!which('ip')) problems.push('ip not found: apt-get install iproute2');
   if (!which('umount')) problems.push('umount not found: apt-get install mount');
   if (!executable(input.busyboxPath)) problems.push(`static busybox not found at ${input.busyboxPath} (the pause image is built from it): apt-get install busybox-static`);
