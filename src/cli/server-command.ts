@@ -8,12 +8,12 @@ import { createLogger } from '../machinery/log.js';
 import { parseCidr } from '../machinery/cidr.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from '../controllers/manager.js';
-import { ContainerdAgent } from '../agent/containerd-agent.js';
-import { chainPrefixProblem, ServiceLb, ServiceProxy } from '../proxy/index.js';
-import { writeBuiltinImages } from '../agent/images/index.js';
-import { NodeDns, formatUpstream, parseUpstream } from '../dns/index.js';
-import { IngressController } from '../ingress/index.js';
-import { loadRegistriesFile } from '../agent/runtime/index.js';
+// Flag parsing takes leaf modules only; the node's components (agent, proxy, DNS, ingress
+// with its HTTP client and X.509 code) are loaded when they run, so a control-plane-only
+// server (--disable-agent) does not carry them (~10 MB of RSS).
+import { chainPrefixProblem } from '../proxy/config.js';
+import { formatUpstream, parseUpstream } from '../dns/forwarder.js';
+import { loadRegistriesFile } from '../agent/runtime/registries.js';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
@@ -237,7 +237,9 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
           },
         }).run(signal)),
       );
-    if (!config.disableAgent) {
+    const node = config.disableAgent ? undefined : await loadNodeComponents();
+    if (node) {
+      const { ContainerdAgent, writeBuiltinImages } = node;
       // The local node: the same agent `orch agent --runtime containerd` runs, in-process.
       const agentDir = join(config.dataDir, 'agent');
       const imagesDir = config.imagesDir ?? join(agentDir, 'images');
@@ -261,7 +263,8 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
         }).run(signal)),
       );
     }
-    if (!config.disableAgent && !config.disabled.has('proxy')) {
+    if (node && !config.disabled.has('proxy')) {
+      const { ServiceProxy, ServiceLb } = node;
       // Services in the kernel: ClusterIPs, NodePorts (also on 127.0.0.1), LoadBalancer IPs.
       components.push(
         supervise('proxy', new ServiceProxy({
@@ -279,7 +282,8 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
         supervise('servicelb', new ServiceLb({ client, log, addresses: ['127.0.0.1'] }).run(signal)),
       );
     }
-    if (!config.disableAgent && !config.disabled.has('dns')) {
+    if (node && !config.disabled.has('dns')) {
+      const { NodeDns } = node;
       // Pods' nameserver (the kube-dns ClusterIP) leads here through the proxy's DNAT.
       components.push(
         supervise('dns', new NodeDns({
@@ -292,7 +296,8 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
         }).run(signal)),
       );
     }
-    if (!config.disableAgent && !config.disabled.has('ingress')) {
+    if (node && !config.disabled.has('ingress')) {
+      const { IngressController } = await import('../ingress/index.js');
       // Ingresses of the default class `orch` (created if missing), served on the node.
       const host = config.ingressBindAddress;
       components.push(
@@ -319,4 +324,15 @@ export async function runServer(config: ServerConfig, outer: AbortSignal): Promi
     await store.close();
     log.flush();
   }
+}
+
+/** The local node's components, loaded together when the server runs a node. */
+async function loadNodeComponents() {
+  const [{ ContainerdAgent }, { writeBuiltinImages }, { ServiceProxy, ServiceLb }, { NodeDns }] = await Promise.all([
+    import('../agent/containerd-agent.js'),
+    import('../agent/images/index.js'),
+    import('../proxy/index.js'),
+    import('../dns/index.js'),
+  ]);
+  return { ContainerdAgent, writeBuiltinImages, ServiceProxy, ServiceLb, NodeDns };
 }
