@@ -35,6 +35,7 @@ import { ContainerdSupervisor, type RegistriesConfig } from './runtime/index.js'
 import { LocalPathProvisioner, prepareLocalVolume, storageDirOf } from './storage/index.js';
 import { CriContainerLocator, NodeStreamingServer, STREAMING_CERT_ANNOTATION } from './streaming/index.js';
 import { createVolumeManager } from './volumes/index.js';
+import { sleep } from '../machinery/sleep.js';
 
 export interface ContainerdAgentOptions {
   client: ClientConfig;
@@ -516,18 +517,6 @@ function diskCapacity(dir: string): string {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

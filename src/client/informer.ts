@@ -9,6 +9,7 @@
 import { ApiError } from '../machinery/errors.js';
 import type { Logger } from '../machinery/log.js';
 import type { ResourceClient, WatchEvent } from './resource-client.js';
+import { sleep } from '../machinery/sleep.js';
 
 export interface Handlers<T> {
   add?(obj: T): void;
@@ -237,18 +238,4 @@ export class Informer<T extends { metadata?: any }> {
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -6,6 +6,7 @@
 import { ApiError } from '../machinery/errors.js';
 import type { Logger } from '../machinery/log.js';
 import type { Client } from './client.js';
+import { sleep } from '../machinery/sleep.js';
 
 export interface LeaderElectionConfig {
   name: string;
@@ -117,19 +118,4 @@ async function release(client: Client, ns: string, cfg: LeaderElectionConfig): P
   lease.spec.renewTime = microTime();
   lease.spec.leaseDurationSeconds = 1;
   await client.leases.update(lease);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -25,6 +25,7 @@ import { formatUpstream } from './forwarder.js';
 import { SERVICE_NAME_LABEL } from './records.js';
 import { upstreamsFromResolvConf } from './resolv-conf.js';
 import { DnsServer } from './server.js';
+import { sleep } from '../machinery/sleep.js';
 
 export const DNS_NAMESPACE = 'kube-system';
 export const DNS_SERVICE_NAME = 'kube-dns';
@@ -246,16 +247,4 @@ async function nodePodCidr(client: Client, nodeName: string): Promise<string | u
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<undefined>((r) => (t = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(t));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

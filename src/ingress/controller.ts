@@ -33,6 +33,7 @@ import { buildRoutes, SERVICE_NAME_LABEL, type Problem, type RouteTable } from '
 import { statusPatch } from './status.js';
 import { CertStore, DEFAULT_CERT_NAME, selfSignedCertificate, type KeyPair } from './tls.js';
 import { UpstreamPool } from './upstream-pool.js';
+import { sleep } from '../machinery/sleep.js';
 
 export interface Listen {
   host: string;
@@ -330,16 +331,4 @@ function listen(server: http.Server, l: Listen): Promise<void> {
 function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((r) => signal.addEventListener('abort', () => r(), { once: true }));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

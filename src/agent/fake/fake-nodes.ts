@@ -23,6 +23,7 @@ import { buildNode, nodeStatus, type NodeDescription } from '../node/node-object
 import { registerNode } from '../node/registration.js';
 import { fakeNodeIp, fallbackPodCidr, IpPool } from './ip-pool.js';
 import { isRunning, runningPodStatus } from './pod-status.js';
+import { sleep } from '../../machinery/sleep.js';
 
 export const FAKE_NODE_LABEL = 'type';
 export const FAKE_NODE_LABEL_VALUE = 'fake';
@@ -441,18 +442,5 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -10,6 +10,7 @@ import type { Client } from '../../client/client.js';
 import { ApiError } from '../../machinery/errors.js';
 import type { Logger } from '../../machinery/log.js';
 import { microTime } from './time.js';
+import { sleep } from '../../machinery/sleep.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -141,17 +142,4 @@ export async function runLeaseHeartbeat(lease: NodeLease, opts: HeartbeatOptions
       next = Date.now() + Math.min(opts.intervalMs, 200 * 2 ** (failures - 1));
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
